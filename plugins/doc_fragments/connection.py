@@ -1,0 +1,85 @@
+# -*- coding: utf-8 -*-
+# Copyright: veeam.enterprise_manager contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # The connection options every module shares. plugins/module_utils/info_module.py holds the
+    # matching argument spec; tests/unit/plugins/module_utils/test_info_module.py keeps the two equal.
+    DOCUMENTATION = r'''
+options:
+  host:
+    description:
+      - Host name or address of Veeam Backup Enterprise Manager.
+      - May start with V(https://) (the default) or V(http://).
+      - If not set, the value of the E(VEEAM_EM_HOST) environment variable is used.
+    type: str
+    required: true
+  port:
+    description:
+      - Port of the Enterprise Manager REST API.
+      - EM serves it on 9398 over HTTPS. Port 9419 is the Veeam Backup & Replication REST API, which this
+        collection does not speak.
+      - If not set, the value of the E(VEEAM_EM_PORT) environment variable is used.
+    type: int
+    default: 9398
+  username:
+    description:
+      - User to log on as, for example V(DOMAIN\\user).
+      - The account needs the Portal Administrator role in Enterprise Manager.
+      - If not set, the value of the E(VEEAM_EM_USERNAME) environment variable is used.
+    type: str
+    required: true
+  password:
+    description:
+      - Password of O(username). Never shown in output or logs.
+      - If not set, the value of the E(VEEAM_EM_PASSWORD) environment variable is used.
+    type: str
+    required: true
+  validate_certs:
+    description:
+      - Whether to verify the TLS certificate of Enterprise Manager.
+      - Only set to V(false) in a lab; prefer O(ca_path) for a certificate from a private CA.
+      - If not set, the value of the E(VEEAM_EM_VALIDATE_CERTS) environment variable is used.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file of the CA certificates to trust for Enterprise Manager's certificate.
+      - Overrides the E(REQUESTS_CA_BUNDLE) environment variable, which is not read.
+      - If not set, the value of the E(VEEAM_EM_CA_PATH) environment variable is used.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each answer from Enterprise Manager.
+    type: int
+    default: 30
+  retries:
+    description:
+      - How many times a read is tried again after a connection error or an answer of 429, 502, 503 or 504.
+      - Waits grow exponentially between tries and honour the C(Retry-After) header. The logon is never retried.
+    type: int
+    default: 3
+  api_version:
+    description:
+      - REST API version to log on with, for example V(v1_7). V(latest) takes the newest the server offers.
+    type: str
+    default: latest
+  wire_format:
+    description:
+      - The format to ask Enterprise Manager for. Both give the same results; V(json) is smaller on the wire.
+    type: str
+    choices: [xml, json]
+    default: xml
+requirements:
+  - requests
+  - xmltodict
+notes:
+  - Each run logs on, and logs off again on every way out, so no logon session is left open.
+  - Enterprise Manager collects data from the backup servers every 15 minutes by default, so the newest
+    sessions may not be there yet.
+'''

@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright: veeam.enterprise_manager contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Typed errors raised by the Enterprise Manager client.
+
+Every error knows the request it belongs to (method and URL path), the HTTP status when
+there was one, the server's own message, and a hint that tells a person what to do next.
+Modules turn them into ``fail_json`` messages with ``str(error)``; nothing here ever holds a
+password or a session token (the client redacts both before an error is built).
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class EMError(Exception):
+    """Base class of every error the client raises."""
+
+    default_hint = None
+
+    def __init__(self, message, method=None, path=None, status=None, server_message=None, hint=None):
+        super(EMError, self).__init__(message)
+        self.message = message
+        self.method = method
+        self.path = path
+        self.status = status
+        self.server_message = server_message
+        self.hint = hint if hint is not None else self.default_hint
+
+    def __str__(self):
+        parts = []
+        if self.method and self.path:
+            parts.append('%s %s' % (self.method, self.path))
+        if self.status is not None:
+            parts.append('HTTP %s' % self.status)
+        text = ': '.join(parts + [self.message]) if parts else self.message
+        if self.server_message and self.server_message not in self.message:
+            text += ' Server said: %s' % self.server_message
+        if self.hint:
+            text += ' Hint: %s' % self.hint
+        return text
+
+    def to_dict(self):
+        """The error as data, for the ``error`` key of a failed module result."""
+        return {
+            'type': type(self).__name__,
+            'method': self.method,
+            'path': self.path,
+            'status': self.status,
+            'server_message': self.server_message,
+            'hint': self.hint,
+        }
+
+
+class EMConnectionError(EMError):
+    """The server could not be reached, or the connection broke."""
+
+    default_hint = ('Check host and port: Enterprise Manager serves its REST API on port 9398 (HTTPS), '
+                    'and a firewall must let this machine reach it.')
+
+
+class EMTimeoutError(EMConnectionError):
+    """The server did not answer within the timeout."""
+
+    default_hint = 'Raise the timeout option, or check that Enterprise Manager is not overloaded.'
+
+
+class EMTLSError(EMConnectionError):
+    """TLS failed, most often because the certificate could not be verified."""
+
+    default_hint = ('Set ca_path to the PEM file of the CA that signed the Enterprise Manager certificate, '
+                    'or (for a lab only) validate_certs: false.')
+
+
+class EMAuthenticationError(EMError):
+    """HTTP 401: the credentials or the session token were refused."""
+
+    default_hint = 'Check username and password (VEEAM_EM_USERNAME / VEEAM_EM_PASSWORD); a domain user is written DOMAIN\\user.'
+
+
+class EMPermissionError(EMError):
+    """HTTP 403: the account lacks an Enterprise Manager role."""
+
+    default_hint = 'The account needs the Portal Administrator role in Enterprise Manager to read session history.'
+
+
+class EMNotFoundError(EMError):
+    """HTTP 404: no such resource."""
+
+
+class EMAPIError(EMError):
+    """Any other HTTP error status."""
+
+
+class EMMalformedResponseError(EMError):
+    """The body could not be parsed, or lacks what the API documents."""
+
+    default_hint = 'Enterprise Manager (or a proxy in front of it) sent something that is not an EM REST answer.'

@@ -1,0 +1,184 @@
+# -*- coding: utf-8 -*-
+# Copyright: veeam.enterprise_manager contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What every info module shares: the connection options and the run of one query.
+
+A module describes itself (its resource, its extra options and how they become filter
+conditions) and hands over to ``run_info_module``; this file turns options into a query, runs it
+through the client, and turns every error into a ``fail_json`` with a readable message.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import client as em_client
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import errors
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import wire
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils.query import (
+    Condition, parse_time_option, parse_uid)
+
+
+def connection_argument_spec():
+    """The connection options, one definition for every module (see doc_fragments/connection.py)."""
+    return dict(
+        host=dict(type='str', required=True, fallback=(env_fallback, ['VEEAM_EM_HOST'])),
+        port=dict(type='int', default=9398, fallback=(env_fallback, ['VEEAM_EM_PORT'])),
+        username=dict(type='str', required=True, fallback=(env_fallback, ['VEEAM_EM_USERNAME'])),
+        password=dict(type='str', required=True, no_log=True, fallback=(env_fallback, ['VEEAM_EM_PASSWORD'])),
+        validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['VEEAM_EM_VALIDATE_CERTS'])),
+        ca_path=dict(type='path', fallback=(env_fallback, ['VEEAM_EM_CA_PATH'])),
+        timeout=dict(type='int', default=30),
+        retries=dict(type='int', default=3),
+        api_version=dict(type='str', default='latest'),
+        wire_format=dict(type='str', default='xml', choices=['xml', 'json']),
+    )
+
+
+def check_connection_options(params):
+    """Values the argument spec cannot check; returns an error message naming the option, or None."""
+    if not (params.get('host') or '').strip():
+        return 'host: must not be empty'
+    if not 1 <= params['port'] <= 65535:
+        return 'port: %d is not a TCP port (1-65535); EM listens on 9398' % params['port']
+    if params['timeout'] <= 0:
+        return 'timeout: must be a positive number of seconds, got %d' % params['timeout']
+    if params['retries'] < 0:
+        return 'retries: must not be negative, got %d' % params['retries']
+    if not (params.get('username') or '').strip():
+        return 'username: must not be empty'
+    return None
+
+
+def client_from_params(params, warn):
+    """An EMClient configured from the connection options."""
+    return em_client.EMClient(
+        host=params['host'], port=params['port'], username=params['username'], password=params['password'],
+        validate_certs=params['validate_certs'], ca_path=params['ca_path'], timeout=params['timeout'],
+        retries=params['retries'], api_version=params['api_version'], wire_format=params['wire_format'],
+        warn=warn)
+
+
+def session_filter_argument_spec(resource):
+    """The filter options every session module has; ``state`` and ``result`` choices come from the resource."""
+    return dict(
+        id=dict(type='str'),
+        name=dict(type='str'),
+        state=dict(type='list', elements='str', choices=list(resource.states)),
+        result=dict(type='list', elements='str', choices=list(resource.results)),
+        created_after=dict(type='str'),
+        created_before=dict(type='str'),
+        backup_server_name=dict(type='str'),
+        filter=dict(type='str'),
+        limit=dict(type='int'),
+        page_size=dict(type='int', default=100),
+    )
+
+
+class InfoModuleSpec:
+    """How one info module reads its resource.
+
+    :param resource: the resources.Resource it lists.
+    :param result_key: the key of the returned list (``sessions``, ``task_sessions``).
+    :param extra_options: option name -> (argument spec entry, EM filter field or a callable
+        ``(value) -> list of Condition`` for options that need converting).
+    """
+
+    def __init__(self, resource, result_key, extra_options=None):
+        self.resource = resource
+        self.result_key = result_key
+        self.extra_options = extra_options or {}
+
+    def argument_spec(self):
+        spec = connection_argument_spec()
+        spec.update(session_filter_argument_spec(self.resource))
+        for name, (option_spec, dummy) in self.extra_options.items():
+            spec[name] = option_spec
+        return spec
+
+    def conditions(self, params):
+        """Filter conditions from the options; raises ValueError naming the option."""
+        resource = self.resource
+        conditions = []
+        for option, field in (('name', 'Name'), ('backup_server_name', 'BackupServerName')):
+            if params.get(option) is not None:
+                conditions.append(Condition(field, '==', params[option]))
+        if params.get('state'):
+            conditions.append(Condition('State', '==', params['state']))
+        if params.get('result'):
+            conditions.append(Condition('Result', '==', params['result']))
+        for option, op in (('created_after', '>='), ('created_before', '<=')):
+            if params.get(option) is not None:
+                conditions.append(Condition(resource.time_field, op, parse_time_option(params[option], option)))
+        for name, (dummy, field) in self.extra_options.items():
+            value = params.get(name)
+            if value is None:
+                continue
+            if callable(field):
+                conditions.extend(field(value))
+            else:
+                conditions.append(Condition(field, '==', value))
+        return conditions
+
+
+def uid_condition(field, uid_type, option):
+    """An option taking a UUID or UID of ``uid_type``, sent as a filter on ``field``."""
+    def convert(value):
+        dummy, uid = parse_uid(value, uid_type, option)
+        return [Condition(field, '==', uid)]
+    return convert
+
+
+def run_info_module(spec):
+    """The whole life of an info module: validate, log on, read, log out, exit."""
+    resource = spec.resource
+    module = AnsibleModule(
+        argument_spec=spec.argument_spec(),
+        supports_check_mode=True,
+        mutually_exclusive=[('id', name) for name in ('name', 'state', 'result', 'created_after', 'created_before',
+                                                       'backup_server_name', 'filter', 'limit')
+                            + tuple(spec.extra_options)],
+    )
+    for library, available, error in (('requests', em_client.HAS_REQUESTS, em_client.REQUESTS_IMPORT_ERROR),
+                                      ('xmltodict', wire.HAS_XMLTODICT, wire.XMLTODICT_IMPORT_ERROR)):
+        if not available:
+            module.fail_json(msg=missing_required_lib(library), exception=error)
+
+    params = module.params
+    problem = check_connection_options(params)
+    if params.get('limit') is not None and params['limit'] < 0:
+        problem = problem or 'limit: must not be negative, got %d' % params['limit']
+    if params['page_size'] < 1:
+        problem = problem or 'page_size: must be at least 1, got %d' % params['page_size']
+    uuid = None
+    conditions = []
+    try:
+        if params.get('id'):
+            uuid = parse_uid(params['id'], resource.uid_type, 'id')[0]
+        else:
+            conditions = spec.conditions(params)
+    except ValueError as exc:
+        problem = problem or str(exc)
+    if problem:
+        module.fail_json(msg=problem)
+
+    items = []
+    try:
+        with client_from_params(params, module.warn) as em:
+            if uuid:
+                try:
+                    items = [em.get_entity(resource, uuid)]
+                except errors.EMNotFoundError:
+                    items = []
+            else:
+                items = list(em.query(resource, conditions, raw_filter=params.get('filter'),
+                                      sort_desc=resource.time_field, page_size=params['page_size'],
+                                      limit=params.get('limit')))
+    except errors.EMError as exc:
+        module.fail_json(msg=str(exc), error=exc.to_dict())
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(changed=False, **{spec.result_key: items})

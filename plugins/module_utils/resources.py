@@ -1,0 +1,189 @@
+# -*- coding: utf-8 -*-
+# Copyright: veeam.enterprise_manager contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Each Enterprise Manager resource the collection reads, described once, as data.
+
+A resource names its query type, its URL collection, the fields its filter accepts (they differ:
+ReplicaJobSession filters on ``CreationTime`` and ``UID``, the CDP types on ``CreationTimeUTC`` and
+``Id``), and the fields it returns with their types. The client and the modules read these
+descriptions; nothing else hard-codes a field name.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+# Field kinds: how a wire value becomes a Python value (see wire.convert).
+STR = 'str'
+INT = 'int'
+BOOL = 'bool'
+TIME = 'time'
+ID = 'id'            # the UUID taken from a UID (never from an Href: some EM Hrefs are wrong)
+LINK_NAME = 'link'   # the Name of the first link whose Type is the given one
+
+
+class Field:
+    """One returned field: the key modules return, where it comes from on the wire, its kind."""
+
+    __slots__ = ('key', 'source', 'kind', 'filter_field')
+
+    def __init__(self, key, source, kind=STR, filter_field=None):
+        self.key = key
+        self.source = source
+        self.kind = kind
+        self.filter_field = filter_field
+
+    def __repr__(self):
+        return 'Field(%r, %r, %r)' % (self.key, self.source, self.kind)
+
+
+class Resource:
+    """An EM resource read through the query service and the entity URL."""
+
+    def __init__(self, query_type, collection, list_name, filter_fields, time_field, id_filter_field, fields,
+                 states=(), results=()):
+        self.query_type = query_type
+        self.uid_type = query_type
+        self.collection = collection
+        self.list_name = list_name
+        # EM field names the query service accepts in ``filter`` (and for sorting).
+        self.filter_fields = tuple(filter_fields)
+        self.time_field = time_field
+        self.id_filter_field = id_filter_field
+        self.fields = tuple(fields)
+        self.states = tuple(states)
+        self.results = tuple(results)
+        self._by_key = dict((field.key, field) for field in self.fields)
+
+    def __repr__(self):
+        return 'Resource(%r)' % (self.query_type,)
+
+    def field(self, key):
+        return self._by_key[key]
+
+    def server_filterable(self, em_field):
+        """Whether the query service accepts this EM field name in a filter (case-insensitive)."""
+        lowered = em_field.lower()
+        return any(name.lower() == lowered for name in self.filter_fields)
+
+    def entity_path(self, uuid):
+        return '/%s/%s' % (self.collection, uuid)
+
+
+SESSION_STATES = ('Starting', 'Stopping', 'Working', 'Pausing', 'Resuming', 'Stopped')
+TASK_STATES = ('InProgress', 'Pending', 'Completed')
+RESULTS = ('Success', 'Warning', 'Failed')
+
+_COMMON_HEAD = (
+    Field('id', 'uid', ID),
+    Field('uid', 'uid'),
+    Field('name', 'name'),
+)
+
+CDP_REPLICA_SESSION = Resource(
+    query_type='CdpReplicaSession',
+    collection='cdpReplicaSessions',
+    list_name='CdpReplicaSessions',
+    filter_fields=('Id', 'Name', 'PolicyUid', 'PolicyName', 'BackupServerUid', 'BackupServerName',
+                   'CreationTimeUTC', 'EndTimeUTC', 'State', 'Result', 'FailureMessage'),
+    time_field='CreationTimeUTC',
+    id_filter_field='Id',
+    states=SESSION_STATES,
+    # A running CDP session reports the result None (seen in the reference examples).
+    results=('None',) + RESULTS,
+    fields=_COMMON_HEAD + (
+        Field('href', 'href'),
+        Field('policy_uid', 'policy_uid', filter_field='PolicyUid'),
+        Field('policy_name', 'policy_name', filter_field='PolicyName'),
+        Field('policy_type', 'policy_type'),
+        Field('creation_time_utc', 'creation_time_utc', TIME),
+        Field('end_time_utc', 'end_time_utc', TIME),
+        Field('state', 'state', filter_field='State'),
+        Field('result', 'result', filter_field='Result'),
+        Field('progress', 'progress', INT),
+        Field('failure_message', 'failure_message'),
+        Field('is_retry', 'is_retry', BOOL),
+        Field('backup_server_name', 'BackupServerReference', LINK_NAME, filter_field='BackupServerName'),
+    ),
+)
+
+CDP_REPLICA_TASK_SESSION = Resource(
+    query_type='CdpReplicaTaskSession',
+    collection='cdpReplicaTaskSessions',
+    list_name='CdpReplicaTaskSessions',
+    # No Result here: the query service does not offer it for CDP task sessions, so a result
+    # filter is applied by the client while it pages (the one filter not sent to the server).
+    filter_fields=('Id', 'Name', 'PolicySessionUid', 'PolicySessionName', 'BackupServerUid', 'BackupServerName',
+                   'CreationTimeUTC', 'EndTimeUTC', 'State', 'Reason', 'TotalSize', 'VmDisplayName'),
+    time_field='CreationTimeUTC',
+    id_filter_field='Id',
+    states=TASK_STATES,
+    results=RESULTS,
+    fields=_COMMON_HEAD + (
+        Field('vm_display_name', 'vm_display_name', filter_field='VmDisplayName'),
+        Field('policy_session_uid', 'policy_session_uid', filter_field='PolicySessionUid'),
+        Field('policy_session_id', 'policy_session_uid', ID),
+        Field('creation_time_utc', 'creation_time_utc', TIME),
+        Field('end_time_utc', 'end_time_utc', TIME),
+        Field('state', 'state', filter_field='State'),
+        Field('result', 'result', filter_field='Result'),
+        Field('reason', 'reason'),
+        Field('total_size', 'total_size', INT),
+        Field('backup_server_name', 'BackupServerReference', LINK_NAME, filter_field='BackupServerName'),
+    ),
+)
+
+REPLICA_JOB_SESSION = Resource(
+    query_type='ReplicaJobSession',
+    collection='replicaSessions',
+    list_name='ReplicaJobSessions',
+    filter_fields=('UID', 'Name', 'JobType', 'JobUid', 'JobName', 'CreationTime', 'EndTime', 'State', 'Result',
+                   'IsRetry', 'BackupServerUid', 'BackupServerName'),
+    # The entity carries CreationTimeUTC, but the query service filters and sorts on CreationTime.
+    time_field='CreationTime',
+    id_filter_field='UID',
+    states=SESSION_STATES,
+    results=RESULTS,
+    fields=_COMMON_HEAD + (
+        Field('href', 'href'),
+        Field('job_uid', 'job_uid', filter_field='JobUid'),
+        Field('job_name', 'job_name', filter_field='JobName'),
+        Field('job_type', 'job_type', filter_field='JobType'),
+        Field('creation_time_utc', 'creation_time_utc', TIME),
+        Field('end_time_utc', 'end_time_utc', TIME),
+        Field('state', 'state', filter_field='State'),
+        Field('result', 'result', filter_field='Result'),
+        Field('progress', 'progress', INT),
+        Field('is_retry', 'is_retry', BOOL, filter_field='IsRetry'),
+        Field('backup_server_name', 'BackupServerReference', LINK_NAME, filter_field='BackupServerName'),
+    ),
+)
+
+REPLICA_TASK_SESSION = Resource(
+    query_type='ReplicaTaskSession',
+    # The entity's Href says /repicaTaskSessions (an EM typo); the documented collection is used here.
+    collection='replicaTaskSessions',
+    list_name='ReplicaTaskSessions',
+    filter_fields=('UID', 'Name', 'CreationTime', 'EndTime', 'State', 'Result', 'Reason', 'TotalSize',
+                   'JobSessionUid', 'JobUid', 'JobName', 'BackupServerUid', 'BackupServerName', 'VmDisplayName'),
+    time_field='CreationTime',
+    id_filter_field='UID',
+    states=TASK_STATES,
+    results=RESULTS,
+    fields=_COMMON_HEAD + (
+        Field('vm_display_name', 'vm_display_name', filter_field='VmDisplayName'),
+        Field('job_session_uid', 'job_session_uid', filter_field='JobSessionUid'),
+        Field('job_session_id', 'job_session_uid', ID),
+        Field('creation_time_utc', 'creation_time_utc', TIME),
+        Field('end_time_utc', 'end_time_utc', TIME),
+        Field('state', 'state', filter_field='State'),
+        Field('result', 'result', filter_field='Result'),
+        Field('reason', 'reason'),
+        Field('total_size', 'total_size', INT),
+        Field('backup_server_name', 'BackupServerReference', LINK_NAME, filter_field='BackupServerName'),
+    ),
+)
+
+RESOURCES = dict((resource.query_type, resource) for resource in (
+    CDP_REPLICA_SESSION, CDP_REPLICA_TASK_SESSION, REPLICA_JOB_SESSION, REPLICA_TASK_SESSION))
