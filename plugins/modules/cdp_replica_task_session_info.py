@@ -1,0 +1,150 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: veeam.enterprise_manager contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: cdp_replica_task_session_info
+short_description: List CDP replication task sessions (one per VM) from Veeam Backup Enterprise Manager
+version_added: 1.0.0
+description:
+  - Reads CDP replication task sessions, one per VM and CDP session, through the Enterprise Manager query
+    service (query type C(CdpReplicaTaskSession)). This is where the reason a CDP session failed usually is.
+  - Every filter but O(result) is sent to the server. The query service offers no result filter for this
+    type, so O(result) is applied while paging, page by page. Results come newest first.
+author:
+  - veeam.enterprise_manager contributors
+extends_documentation_fragment:
+  - veeam.enterprise_manager.connection
+  - veeam.enterprise_manager.session_filters
+  - veeam.enterprise_manager.attributes
+options:
+  state:
+    description:
+      - Only task sessions in one of these states.
+    type: list
+    elements: str
+    choices: [InProgress, Pending, Completed]
+  result:
+    description:
+      - Only task sessions with one of these results (applied while paging, see above).
+    type: list
+    elements: str
+    choices: [Success, Warning, Failed]
+  session_id:
+    description:
+      - Only the task sessions of this CDP session, by its UUID or its UID
+        (V(urn:veeam:CdpReplicaSession:<uuid>)), for example RV(veeam.enterprise_manager.cdp_replica_session_info#module:sessions[].id).
+    type: str
+  vm_name:
+    description:
+      - Exact display name of the VM.
+    type: str
+'''
+
+EXAMPLES = r'''
+- name: Find out, VM by VM, what went wrong in a failed CDP session
+  veeam.enterprise_manager.cdp_replica_task_session_info:
+    host: em.example.com
+    username: 'EXAMPLE\svc-ansible'
+    password: "{{ vault_em_password }}"
+    session_id: 6b872a71-51e8-437a-8d45-5c6494b92f3f
+    result: [Warning, Failed]
+  register: tasks
+
+- name: Show each VM with its reason
+  ansible.builtin.debug:
+    msg: "{{ item.vm_display_name }}: {{ item.result }} ({{ item.reason | default('no reason given', true) }})"
+  loop: "{{ tasks.task_sessions }}"
+
+- name: The last week of one VM
+  veeam.enterprise_manager.cdp_replica_task_session_info:
+    vm_name: web01
+    created_after: 7d
+'''
+
+RETURN = r'''
+task_sessions:
+  description: The CDP replication task sessions, newest first. Absent or empty values are V(null).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: UUID of the task session.
+      type: str
+      sample: ad86fed0-4288-47ba-a7ab-0fca64d3ba5a
+    uid:
+      description: UID of the task session.
+      type: str
+      sample: urn:veeam:CdpReplicaTaskSession:ad86fed0-4288-47ba-a7ab-0fca64d3ba5a
+    name:
+      description: Name of the task session, C(<vm>@<start time>).
+      type: str
+      sample: virt03-ubuntu01@2021-02-12 00:00:10
+    vm_display_name:
+      description: Name of the VM.
+      type: str
+      sample: virt03-ubuntu01
+    policy_session_uid:
+      description: UID of the CDP session the task session belongs to.
+      type: str
+      sample: urn:veeam:CdpReplicaSession:6b872a71-51e8-437a-8d45-5c6494b92f3f
+    policy_session_id:
+      description: UUID of that CDP session.
+      type: str
+      sample: 6b872a71-51e8-437a-8d45-5c6494b92f3f
+    creation_time_utc:
+      description: When the task session started, UTC ISO 8601.
+      type: str
+      sample: '2021-02-12T00:00:10.000000Z'
+    end_time_utc:
+      description: When the task session ended, UTC ISO 8601; V(null) while it runs.
+      type: str
+      sample: null
+    state:
+      description: State of the task session.
+      type: str
+      sample: Completed
+    result:
+      description: Result of the task session.
+      type: str
+      sample: Failed
+    reason:
+      description: Why the task session ended with a warning or a failure.
+      type: str
+      sample: 'Failed to connect to host esx01: connection timed out'
+    total_size:
+      description: Size in bytes of the restore points the task session produced.
+      type: int
+      sample: 17179869184
+    backup_server_name:
+      description: Name of the backup server.
+      type: str
+      sample: vbr01.example.com
+'''
+
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils.info_module import (
+    InfoModuleSpec, run_info_module, uid_condition)
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils.resources import CDP_REPLICA_TASK_SESSION
+
+SPEC = InfoModuleSpec(
+    CDP_REPLICA_TASK_SESSION,
+    result_key='task_sessions',
+    extra_options={
+        'session_id': (dict(type='str'), uid_condition('PolicySessionUid', 'CdpReplicaSession', 'session_id')),
+        'vm_name': (dict(type='str'), 'VmDisplayName'),
+    },
+)
+
+
+def main():
+    run_info_module(SPEC)
+
+
+if __name__ == '__main__':
+    main()
