@@ -98,6 +98,10 @@ task_sessions:
       description: UUID of that CDP session.
       type: str
       sample: 6b872a71-51e8-437a-8d45-5c6494b92f3f
+    policy_session_name:
+      description: Name of that CDP session, C(<policy>@<start time>).
+      type: str
+      sample: CDP Policy 1@2021-02-11 19:08:36
     creation_time_utc:
       description: When the task session started, UTC ISO 8601.
       type: str
