@@ -22,6 +22,7 @@ import email.utils
 import random
 import time
 import traceback
+import warnings
 
 try:
     from urllib.parse import quote, urlencode
@@ -88,6 +89,7 @@ class EMClient:
         self._sleep = sleep
         if not validate_certs:
             self.verify = False
+            self._warn('validate_certs is false: the certificate of Enterprise Manager is not verified.')
         elif ca_path:
             self.verify = ca_path
         else:
@@ -255,8 +257,11 @@ class EMClient:
             attempt += 1
             try:
                 self.request_count += 1
-                response = self._http.request(method, url, headers=headers, auth=auth, verify=self.verify,
-                                              timeout=self.timeout, proxies=self._proxies, allow_redirects=False)
+                with warnings.catch_warnings():
+                    # urllib3 warns on every unverified request; the one warning above says it once.
+                    warnings.simplefilter('ignore')
+                    response = self._http.request(method, url, headers=headers, auth=auth, verify=self.verify,
+                                                  timeout=self.timeout, proxies=self._proxies, allow_redirects=False)
             except requests.exceptions.SSLError as exc:
                 raise errors.EMTLSError('TLS failed: %s' % self._redact(_reason(exc)), method=method,
                                         path=self._display(path))
@@ -307,7 +312,7 @@ class EMClient:
             what = 'the credentials were refused' if logon else 'the session token was refused again after a fresh logon'
             return errors.EMAuthenticationError(what, **common)
         if status == 403:
-            return errors.EMPermissionError('access denied for user %r' % self.username, **common)
+            return errors.EMPermissionError('access denied for user "%s"' % self.username, **common)
         if status == 404:
             if logon:
                 return errors.EMNotFoundError(

@@ -35,11 +35,11 @@ class EMError(Exception):
             parts.append('%s %s' % (self.method, self.path))
         if self.status is not None:
             parts.append('HTTP %s' % self.status)
-        text = ': '.join(parts + [self.message]) if parts else self.message
+        text = _sentence(': '.join(parts + [self.message]) if parts else self.message)
         if self.server_message and self.server_message not in self.message:
-            text += ' Server said: %s' % self.server_message
+            text += ' Server said: %s' % _sentence(self.server_message)
         if self.hint:
-            text += ' Hint: %s' % self.hint
+            text += ' Hint: %s' % _sentence(self.hint)
         return text
 
     def to_dict(self):
@@ -52,6 +52,11 @@ class EMError(Exception):
             'server_message': self.server_message,
             'hint': self.hint,
         }
+
+
+def _sentence(text):
+    text = text.strip()
+    return text if text.endswith(('.', '!', '?')) else text + '.'
 
 
 class EMConnectionError(EMError):
