@@ -1,0 +1,475 @@
+"""In-memory data set of the EM simulator, its deterministic generator and its JSON form.
+
+Every record is a plain dict with snake_case keys.  Times are aware UTC ``datetime`` objects
+(``None`` for the end time of a running session).  The JSON form (``Dataset.to_json``) is::
+
+    {"backup_servers": [{"uuid", "name", "description", "ip_or_dns_name", "port", "version"}],
+     "cdp_policies": [{"uuid", "name", "backup_server", "vms"}],
+     "replica_jobs": [{"uuid", "name", "backup_server", "vms"}],
+     "cdp_replica_sessions": [{"uuid", "name", "policy_uuid", "policy_name", "backup_server_uuid",
+                               "backup_server_name", "creation_time", "end_time", "state", "result",
+                               "progress", "failure_message", "is_retry"}],
+     "cdp_replica_task_sessions": [{"uuid", "name", "vm_display_name", "session_uuid", "session_name",
+                                    "backup_server_uuid", "backup_server_name", "creation_time", "end_time",
+                                    "state", "result", "reason", "total_size"}],
+     "replica_job_sessions": [{"uuid", "name", "job_uuid", "job_name", "job_type", "backup_server_uuid",
+                               "backup_server_name", "creation_time", "end_time", "state", "result",
+                               "progress", "failure_message", "is_retry"}],
+     "replica_task_sessions": [{"uuid", "name", "vm_display_name", "session_uuid", "session_name", "job_uuid",
+                                "job_name", "backup_server_uuid", "backup_server_name", "creation_time",
+                                "end_time", "state", "result", "reason", "total_size"}]}
+
+with times as ISO 8601 strings (``2025-06-15T07:00:06.787Z``; ``null`` for no end time).  ``from_json``
+fills in missing optional keys (names of parents are looked up from their uuid), so a hand-written
+data set only needs the keys it cares about.
+"""
+
+# pylint: disable=consider-using-f-string,too-many-arguments,too-many-positional-arguments,too-many-locals,too-many-statements,too-many-instance-attributes
+
+import gc
+import json
+import os
+import random
+from datetime import datetime, timedelta, timezone
+
+KINDS = (
+    "backup_servers",
+    "cdp_policies",
+    "replica_jobs",
+    "cdp_replica_sessions",
+    "cdp_replica_task_sessions",
+    "replica_job_sessions",
+    "replica_task_sessions",
+)
+TIME_KEYS = ("creation_time", "end_time")
+
+SERVER_NAMES = ["backupsrv01.tech.local", "backupsrv02.tech.local", "enterprise06.tech.local"]
+CDP_POLICY_NAMES = ["CDP Policy 1", "CDP Policy 2", "CDP SQL Tier-1", "CDP Exchange"]
+REPLICA_JOB_NAMES = ["Replication Job 1", "Replication Job 2", "Fileserver02 Replication", "SQL Replication"]
+AWKWARD_POLICY_NAMES = ['Réplica "Prod"; A&B, Zürich', "TECH\\CDP (gold) 100% + more"]
+AWKWARD_JOB_NAMES = ['DOMAIN\\Repl "nightly"; Q&A, café', "Réplication à 50% + <tag>"]
+VM_NAMES = ["virt03-ubuntu01", "virt03-vm01", "sql02", "apache02", "fs01", "dc01", "exch01", "web01", "web02", "ubuntu88"]
+AWKWARD_VM_NAMES = ['vm "quoted" 01', "TECH\\sql;prod", "Zürich-fs, Ölberg & Co", "ünïcödé vm (test)"]
+FAILURE_REASONS = [
+    "Failed to connect to host esx01: connection timed out",
+    "Error: Insufficient free space on datastore ds-replica-02",
+    "Failed to create VM snapshot: the operation is not allowed in the current state",
+    "CDP RPO violation: replication is lagging behind by 00:15:00",
+    "Processing VM failed: Access is denied. (0x80070005) on \\\\fs01\\share",
+    "Error: Cannot connect to the target proxy \"proxy02\": the RPC server is unavailable",
+]
+WARNING_REASONS = [
+    "Changed block tracking cannot be enabled: one or more VM disks are independent",
+    "RPO warning: the latest restore point is older than 00:05:00",
+    "Low free space on datastore ds01 (8% left)",
+    "VMware Tools are not running on the guest OS; application-aware processing skipped",
+]
+SESSION_FAILURE_MESSAGES = ["Processing finished with errors", "1 of {n} VMs failed", "Error: Job finished with errors"]
+SIZES = [0, 1073741824, 8589934592, 17179869184, 42949672960, 107374182400, 214748364800, 2199023255552]
+FRACTION_DIGITS = [0, 1, 2, 2, 3, 3, 3, 5, 6, 6]
+
+
+def _utc(value):
+    """Return ``value`` as an aware UTC datetime (parsing ISO strings); ``None`` stays ``None``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    text = str(value).strip().replace(" ", "T", 1)
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    main, sep, rest = text.partition(".")
+    if sep:
+        digits = ""
+        while rest and rest[0].isdigit():
+            digits, rest = digits + rest[0], rest[1:]
+        text = main + "." + (digits + "000000")[:6] + rest
+    parsed = datetime.fromisoformat(text)
+    return _utc(parsed)
+
+
+def iso(value):
+    """ISO 8601 text of an aware datetime, with ``Z`` and trailing zeros of the fraction trimmed."""
+    if value is None:
+        return None
+    value = value.astimezone(timezone.utc)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        text += ("." + "%06d" % value.microsecond).rstrip("0")
+    return text + "Z"
+
+
+def session_name(parent_name, when):
+    """EM session name: ``<job or policy name>@YYYY-MM-DD HH:MM:SS``."""
+    return "%s@%s" % (parent_name, when.strftime("%Y-%m-%d %H:%M:%S"))
+
+
+class Dataset:
+    """The simulator's data: lists of dicts per kind, with uuid indexes built by ``reindex``."""
+
+    def __init__(self, **lists):
+        unknown = set(lists) - set(KINDS)
+        if unknown:
+            raise ValueError("unknown dataset keys: %s" % ", ".join(sorted(unknown)))
+        self.backup_servers = list(lists.get("backup_servers") or [])
+        self.cdp_policies = list(lists.get("cdp_policies") or [])
+        self.replica_jobs = list(lists.get("replica_jobs") or [])
+        self.cdp_replica_sessions = list(lists.get("cdp_replica_sessions") or [])
+        self.cdp_replica_task_sessions = list(lists.get("cdp_replica_task_sessions") or [])
+        self.replica_job_sessions = list(lists.get("replica_job_sessions") or [])
+        self.replica_task_sessions = list(lists.get("replica_task_sessions") or [])
+        self._by_uuid = None
+        self._children = None
+
+    def reindex(self):
+        """Forget the uuid indexes (rebuilt on next use): call it after changing the lists in place."""
+        self._by_uuid = None
+        self._children = None
+
+    @property
+    def by_uuid(self):
+        """``{kind: {lower-case uuid: record}}``, built on first use."""
+        if self._by_uuid is None:
+            self._by_uuid = {kind: {item["uuid"].lower(): item for item in getattr(self, kind)} for kind in KINDS}
+        return self._by_uuid
+
+    @property
+    def children(self):
+        """``{lower-case session uuid: [task sessions]}``, built on first use."""
+        if self._children is None:
+            children = {}
+            for kind in ("cdp_replica_task_sessions", "replica_task_sessions"):
+                for task in getattr(self, kind):
+                    children.setdefault(task["session_uuid"].lower(), []).append(task)
+            self._children = children
+        return self._children
+
+    def get(self, kind, item_uuid):
+        """The record of ``kind`` with that uuid (case-insensitive), or ``None``."""
+        return self.by_uuid.get(kind, {}).get(str(item_uuid).lower())
+
+    def tasks_of(self, session_uuid):
+        """Task sessions (CDP or replica) whose parent session has that uuid."""
+        return list(self.children.get(str(session_uuid).lower(), []))
+
+    def counts(self):
+        """Number of records per kind."""
+        return {kind: len(getattr(self, kind)) for kind in KINDS}
+
+    def to_json(self, path=None):
+        """The JSON-serialisable dict of the data set (times as ISO strings); also written to ``path`` if given."""
+        out = {}
+        for kind in KINDS:
+            rows = []
+            for item in getattr(self, kind):
+                row = dict(item)
+                for key in TIME_KEYS:
+                    if key in row:
+                        row[key] = iso(row[key])
+                rows.append(row)
+            out[kind] = rows
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as handle:
+                json.dump(out, handle, ensure_ascii=False, indent=1)
+        return out
+
+    @classmethod
+    def from_json(cls, source):
+        """Build a Dataset from a dict (``to_json`` form), a JSON string or a path to a JSON file."""
+        if isinstance(source, (str, bytes, os.PathLike)) and not (isinstance(source, str) and source.lstrip().startswith("{")):
+            with open(source, "r", encoding="utf-8") as handle:
+                data = json.load(handle)
+        elif isinstance(source, (str, bytes)):
+            data = json.loads(source)
+        else:
+            data = source
+        if not isinstance(data, dict):
+            raise ValueError("a dataset must be a JSON object")
+        lists = {}
+        for kind in KINDS:
+            rows = []
+            for row in data.get(kind) or []:
+                item = dict(row)
+                for key in TIME_KEYS:
+                    if key in item:
+                        item[key] = _utc(item[key])
+                rows.append(item)
+            lists[kind] = rows
+        dataset = cls(**lists)
+        dataset.fill_defaults()
+        return dataset
+
+    def fill_defaults(self):
+        """Complete hand-written records: default values and parent names looked up from uuids."""
+        servers = self.by_uuid["backup_servers"]
+        for server in self.backup_servers:
+            server.setdefault("name", "backupsrv.tech.local")
+            server.setdefault("description", "")
+            server.setdefault("ip_or_dns_name", server["name"])
+            server.setdefault("port", 9392)
+            server.setdefault("version", "13.0.1.2067")
+
+        def server_of(item):
+            uid = item.get("backup_server_uuid") or item.get("backup_server")
+            if uid:
+                item.setdefault("backup_server_uuid", uid)
+                if uid.lower() in servers:
+                    item.setdefault("backup_server_name", servers[uid.lower()]["name"])
+            item.setdefault("backup_server_uuid", "00000000-0000-0000-0000-000000000000")
+            item.setdefault("backup_server_name", "")
+
+        for parent in self.cdp_policies + self.replica_jobs:
+            parent.setdefault("vms", [])
+        for kind, parent_kind, key in (("cdp_replica_sessions", "cdp_policies", "policy"), ("replica_job_sessions", "replica_jobs", "job")):
+            for item in getattr(self, kind):
+                parent = self.get(parent_kind, item.get(key + "_uuid", ""))
+                if parent is not None:
+                    item.setdefault(key + "_name", parent["name"])
+                    item.setdefault("backup_server_uuid", parent.get("backup_server"))
+                item.setdefault(key + "_uuid", "00000000-0000-0000-0000-000000000000")
+                item.setdefault(key + "_name", "")
+                server_of(item)
+                item.setdefault("creation_time", datetime(2025, 1, 1, tzinfo=timezone.utc))
+                item.setdefault("end_time", None)
+                running = item["end_time"] is None
+                item.setdefault("name", session_name(item[key + "_name"], item["creation_time"]))
+                item.setdefault("state", "Working" if running else "Stopped")
+                item.setdefault("result", "None" if running else "Success")
+                item.setdefault("progress", 0 if running else 100)
+                item.setdefault("failure_message", "")
+                item.setdefault("is_retry", False)
+                if kind == "replica_job_sessions":
+                    item.setdefault("job_type", "Replica")
+        for kind, session_kind in (("cdp_replica_task_sessions", "cdp_replica_sessions"), ("replica_task_sessions", "replica_job_sessions")):
+            for item in getattr(self, kind):
+                parent = self.get(session_kind, item.get("session_uuid", ""))
+                item.setdefault("session_uuid", "00000000-0000-0000-0000-000000000000")
+                if parent is not None:
+                    item.setdefault("session_name", parent["name"])
+                    item.setdefault("backup_server_uuid", parent["backup_server_uuid"])
+                    item.setdefault("creation_time", parent["creation_time"])
+                    if kind == "replica_task_sessions":
+                        item.setdefault("job_uuid", parent["job_uuid"])
+                        item.setdefault("job_name", parent["job_name"])
+                item.setdefault("session_name", "")
+                server_of(item)
+                item.setdefault("vm_display_name", "vm")
+                item.setdefault("creation_time", datetime(2025, 1, 1, tzinfo=timezone.utc))
+                item.setdefault("end_time", None)
+                running = item["end_time"] is None
+                item.setdefault("name", session_name(item["vm_display_name"], item["creation_time"]))
+                item.setdefault("state", "InProgress" if running else "Completed")
+                item.setdefault("result", "Success" if kind == "cdp_replica_task_sessions" or not running else "None")
+                item.setdefault("reason", "")
+                item.setdefault("total_size", 0)
+                if kind == "replica_task_sessions":
+                    item.setdefault("job_uuid", "00000000-0000-0000-0000-000000000000")
+                    item.setdefault("job_name", "")
+        self.reindex()
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+SECOND = 1000000
+
+
+def _dt(micros):
+    """Aware UTC datetime from integer microseconds since the epoch."""
+    return EPOCH + timedelta(microseconds=micros)
+
+
+class _Generator:
+    """Deterministic data generation for one seed (see ``generate``); times are integer microseconds."""
+
+    def __init__(self, seed, now, failure_rate, warning_rate, awkward_names):
+        self.rng = random.Random(seed)
+        self.now = (now - EPOCH) // timedelta(microseconds=1)
+        self.failure_rate = failure_rate
+        self.warning_rate = warning_rate
+        self.awkward = awkward_names
+
+    def uuid(self):
+        """A random (seeded) version 4 uuid string."""
+        text = "%032x" % self.rng.getrandbits(128)
+        return "%s-%s-4%s-%s%s-%s" % (text[:8], text[8:12], text[13:16], "89ab"[int(text[16], 16) & 3], text[17:20], text[20:])
+
+    def moment(self, whole_seconds):
+        """Microseconds: ``whole_seconds`` plus a random fraction of 0 to 6 significant digits."""
+        rand = self.rng.random
+        digits = FRACTION_DIGITS[int(rand() * len(FRACTION_DIGITS))]
+        micro = int(rand() * SECOND)
+        step = 10 ** (6 - digits)
+        return whole_seconds * SECOND + micro // step * step
+
+    def parents(self, names, awkward_names, vms):
+        """Policies or jobs: one per name, each bound to 1-4 VMs."""
+        out = []
+        all_names = list(names) + (list(awkward_names) if self.awkward else [])
+        for index, name in enumerate(all_names):
+            count = self.rng.randint(1, 4)
+            chosen = self.rng.sample(vms, count)
+            if self.awkward and index >= len(names):
+                chosen[0] = AWKWARD_VM_NAMES[index % len(AWKWARD_VM_NAMES)]
+            out.append({"uuid": self.uuid(), "name": name, "vms": chosen})
+        return out
+
+    def outcome(self):
+        """The result of a finished session: Success, Warning or Failed."""
+        draw = self.rng.random()
+        if draw < self.failure_rate:
+            return "Failed"
+        if draw < self.failure_rate + self.warning_rate:
+            return "Warning"
+        return "Success"
+
+    def sessions(self, count, days, running, parents, servers, cdp):
+        """``count`` sessions (and their task sessions) of CDP policies (``cdp``) or replication jobs."""
+        rand = self.rng.random
+        span = max(days * 86400.0, 120.0) - 60.0
+        now_s = self.now // SECOND
+        starts = sorted(now_s - 60 - int(rand() * span) for _ in range(count))
+        sessions, tasks = [], []
+        max_len = 4 * 3600.0 if cdp else 3600.0
+        for index, start_s in enumerate(starts):
+            start = self.moment(start_s)
+            parent = parents[int(rand() * len(parents))]
+            server = servers[parent["backup_server"]]
+            is_running = index >= count - running
+            if is_running:
+                end, state, result = None, "Working", "None"
+            else:
+                end_s = min(start_s + 120 + int(rand() * max_len), now_s - 1 - int(rand() * 30))
+                end = self.moment(max(end_s, start_s + 1))
+                state, result = "Stopped", self.outcome()
+            start_dt = _dt(start)
+            name = "%s@%s" % (parent["name"], start_dt.isoformat(" ")[:19])
+            if cdp:
+                session = {"uuid": self.uuid(), "name": name, "policy_uuid": parent["uuid"], "policy_name": parent["name"]}
+            else:
+                session = {"uuid": self.uuid(), "name": name, "job_uuid": parent["uuid"], "job_name": parent["name"], "job_type": "Replica"}
+            session.update({
+                "backup_server_uuid": server["uuid"],
+                "backup_server_name": server["name"],
+                "creation_time": start_dt,
+                "end_time": None if end is None else _dt(end),
+                "state": state,
+                "result": result,
+                "progress": 0 if is_running or (cdp and result == "Failed") else 100,
+                "failure_message": "",
+                "is_retry": False if cdp else rand() < 0.05,
+            })
+            task_list = self.tasks(session, start, end, parent["vms"], cdp)
+            if result == "Failed" and rand() < 0.4:
+                session["failure_message"] = SESSION_FAILURE_MESSAGES[int(rand() * len(SESSION_FAILURE_MESSAGES))].format(n=len(task_list))
+            sessions.append(session)
+            tasks.extend(task_list)
+        return sessions, tasks
+
+    def tasks(self, session, start, end, vms, cdp):
+        """One task session per VM of the parent; their results explain the session result."""
+        rand = self.rng.random
+        moment = self.moment
+        result = session["result"]
+        bad = int(rand() * len(vms)) if result in ("Failed", "Warning") else -1
+        out = []
+        common = {"session_uuid": session["uuid"], "session_name": session["name"]}
+        if not cdp:
+            common["job_uuid"] = session["job_uuid"]
+            common["job_name"] = session["job_name"]
+        server_uuid, server_name = session["backup_server_uuid"], session["backup_server_name"]
+        for index, vm_name in enumerate(vms):
+            t_start = moment(start // SECOND + 1 + int(rand() * 20))
+            if end is None:
+                t_end, state = None, "InProgress"
+                t_result = "Success" if cdp else "None"
+            else:
+                t_start = min(t_start, end)
+                t_end = min(max(moment(end // SECOND - int(rand() * 30)), t_start), end)
+                state = "Completed"
+                t_result = "Success"
+                if index == bad:
+                    t_result = result
+                elif result == "Failed" and rand() < 0.2:
+                    t_result = "Warning"
+            if t_result == "Failed":
+                reason = FAILURE_REASONS[int(rand() * len(FAILURE_REASONS))].replace("esx01", "esx%02d" % (1 + int(rand() * 12)))
+            elif t_result == "Warning":
+                reason = WARNING_REASONS[int(rand() * len(WARNING_REASONS))]
+            else:
+                reason = ""
+            t_start_dt = _dt(t_start)
+            task = {"uuid": self.uuid(), "name": "%s@%s" % (vm_name, t_start_dt.isoformat(" ")[:19]), "vm_display_name": vm_name}
+            task.update(common)
+            task.update({
+                "backup_server_uuid": server_uuid,
+                "backup_server_name": server_name,
+                "creation_time": t_start_dt,
+                "end_time": None if t_end is None else _dt(t_end),
+                "state": state,
+                "result": t_result,
+                "reason": reason,
+                "total_size": SIZES[int(rand() * len(SIZES))],
+            })
+            out.append(task)
+        return out
+
+
+def generate(seed=1, sessions=200, days=7, failure_rate=0.1, warning_rate=0.1, running=2, now=None, awkward_names=True):
+    """Generate a deterministic data set.
+
+    ``sessions`` is split between CDP replica sessions (half, rounded down) and replication job sessions.
+    ``running`` is the number of running sessions of *each* kind (the most recent ones).  ``now`` defaults
+    to the current time truncated to the minute: pass it explicitly for byte-identical data sets; with the
+    same seed the uuids, names (but for their dates) and results are the same whatever ``now``.
+    """
+    if now is None:
+        now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    was_enabled = gc.isenabled()
+    gc.disable()  # hundreds of thousands of small dicts: the cyclic GC would only slow generation down
+    try:
+        return _generate(seed, sessions, days, failure_rate, warning_rate, running, _utc(now), awkward_names)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _generate(seed, sessions, days, failure_rate, warning_rate, running, now, awkward_names):
+    """The body of ``generate``."""
+    gen = _Generator(seed, now, failure_rate, warning_rate, awkward_names)
+    servers = []
+    for index, name in enumerate(SERVER_NAMES):
+        servers.append({
+            "uuid": gen.uuid(),
+            "name": name,
+            "description": "Backup server %d" % (index + 1),
+            "ip_or_dns_name": name,
+            "port": 9392 if index else 443,
+            "version": "13.0.1.2067" if index != 1 else "12.3.2.4465",
+        })
+    by_uuid = {server["uuid"]: server for server in servers}
+    vms = list(VM_NAMES)
+    policies = gen.parents(CDP_POLICY_NAMES, AWKWARD_POLICY_NAMES, vms)
+    jobs = gen.parents(REPLICA_JOB_NAMES, AWKWARD_JOB_NAMES, vms)
+    for group in (policies, jobs):
+        for index, parent in enumerate(group):
+            vms_of = parent.pop("vms")
+            parent["backup_server"] = servers[index % len(servers)]["uuid"]
+            parent["vms"] = vms_of
+    n_cdp = sessions // 2
+    n_rep = sessions - n_cdp
+    cdp_sessions, cdp_tasks = gen.sessions(n_cdp, days, min(running, n_cdp), policies, by_uuid, cdp=True)
+    rep_sessions, rep_tasks = gen.sessions(n_rep, days, min(running, n_rep), jobs, by_uuid, cdp=False)
+    return Dataset(
+        backup_servers=servers,
+        cdp_policies=policies,
+        replica_jobs=jobs,
+        cdp_replica_sessions=cdp_sessions,
+        cdp_replica_task_sessions=cdp_tasks,
+        replica_job_sessions=rep_sessions,
+        replica_task_sessions=rep_tasks,
+    )
+
+
+def healthy(seed=1, sessions=200, days=7, running=2, now=None, awkward_names=True):
+    """Like ``generate`` but every finished session and task session is a Success."""
+    return generate(seed=seed, sessions=sessions, days=days, failure_rate=0.0, warning_rate=0.0, running=running,
+                    now=now, awkward_names=awkward_names)
