@@ -40,6 +40,8 @@ class Condition:
     def __init__(self, field, op, value):
         if op not in OPERATORS:
             raise ValueError('unknown filter operator %r' % (op,))
+        if isinstance(value, (list, tuple)) and not value:
+            raise ValueError('%s: an empty list of values matches nothing' % field)
         self.field = field
         self.op = op
         self.value = value
@@ -98,16 +100,19 @@ def parse_time(text):
         raise ValueError('%r is not an ISO 8601 date-time' % (text,))
     day, hour, minute, second, fraction, zone = match.groups()
     micro = int((fraction or '0')[:6].ljust(6, '0'))
-    parsed = datetime.datetime.strptime(day, '%Y-%m-%d').replace(
-        hour=int(hour), minute=int(minute), second=int(second or 0), microsecond=micro)
-    if zone and zone not in ('Z', 'z'):
-        sign = 1 if zone[0] == '+' else -1
-        digits = zone[1:].replace(':', '')
-        offset = datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        parsed = parsed.replace(tzinfo=datetime.timezone(sign * offset))
-    else:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        parsed = datetime.datetime.strptime(day, '%Y-%m-%d').replace(
+            hour=int(hour), minute=int(minute), second=int(second or 0), microsecond=micro)
+        if zone and zone not in ('Z', 'z'):
+            sign = 1 if zone[0] == '+' else -1
+            digits = zone[1:].replace(':', '')
+            offset = datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            parsed = parsed.replace(tzinfo=datetime.timezone(sign * offset))
+        else:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError('%r is outside the range of dates' % (text,))
 
 
 def normalise_time(text):
@@ -126,16 +131,16 @@ def parse_time_option(value, option, now=None):
     text = (u'%s' % (value,)).strip()
     now = now or datetime.datetime.now(UTC)
     relative = _RELATIVE_RE.match(text)
-    if relative:
-        amount, unit = int(relative.group(1)), relative.group(2)
-        return now - datetime.timedelta(**{_RELATIVE_UNITS[unit]: amount})
     try:
+        if relative:
+            amount, unit = int(relative.group(1)), relative.group(2)
+            return now - datetime.timedelta(**{_RELATIVE_UNITS[unit]: amount})
         if _DATE_RE.match(text):
             return datetime.datetime.strptime(text, '%Y-%m-%d').replace(tzinfo=UTC)
         parsed = parse_time(text)
         if parsed is not None:
             return parsed
-    except ValueError:
+    except (ValueError, OverflowError):
         pass
     raise ValueError(
         '%s: %r is not a point in time. Use an ISO 8601 date-time (2026-11-21T06:00:00Z or with an offset), '
@@ -164,6 +169,8 @@ def uuid_from_uid(uid):
     """The UUID part of ``urn:veeam:<Type>:<uuid>``; None when there is no UID."""
     if not uid:
         return None
+    if not isinstance(uid, str):
+        raise ValueError('a UID must be text, got %s' % type(uid).__name__)
     match = _UID_RE.match(uid.strip())
     if match:
         return match.group(2).lower()

@@ -132,7 +132,7 @@ def _single_non_null_child(tree, what):
     if not present:
         return None, None
     if len(present) > 1:
-        raise BodyError('%s holds several lists (%s), expected one' % (what, ', '.join(sorted(k for k, _ in present))))
+        raise BodyError('%s holds several lists (%s), expected one' % (what, ', '.join(sorted(name for name, dummy in present))))
     return present[0]
 
 
@@ -150,7 +150,7 @@ def query_items(tree):
             return []
         if isinstance(wrapper, list):
             return wrapper
-        _, inner = _single_non_null_child(wrapper, 'Entities/%s' % key)
+        dummy, inner = _single_non_null_child(wrapper, 'Entities/%s' % key)
         return [item for item in as_list(inner) if isinstance(item, dict)]
     refs = tree.get('refs')
     if isinstance(refs, dict):  # JSON QueryResult: Refs.Refs
@@ -236,7 +236,7 @@ def convert(kind, value, key):
             return normalise_time(value)
         if kind == res.ID:
             return uuid_from_uid(value)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError, AttributeError) as exc:
         raise BodyError('field %s holds %r, which is not a valid %s (%s)' % (key, value, kind, exc))
     if isinstance(value, (dict, list)):
         raise BodyError('field %s holds a structure where a text value was expected' % key)

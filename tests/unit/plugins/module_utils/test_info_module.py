@@ -1,0 +1,175 @@
+# -*- coding: utf-8 -*-
+# Copyright: veeam.enterprise_manager contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The connection doc fragment and connection_argument_spec describe the same options.
+
+Also the pieces of info_module.py that need no server: option checks, the session filter options,
+and turning options into filter conditions.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import datetime
+
+import pytest
+import yaml
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.veeam.enterprise_manager.plugins.doc_fragments import connection
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import info_module
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import resources as res
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils.query import build_filter
+
+UUID = '6b872a71-51e8-437a-8d45-5c6494b92f3f'
+
+
+def fragment():
+    return yaml.safe_load(connection.ModuleDocFragment.DOCUMENTATION)
+
+
+def spec():
+    return info_module.connection_argument_spec()
+
+
+# --------------------------------------------------------------------------- doc fragment == argument spec
+
+def test_fragment_is_yaml_with_options_requirements_and_notes():
+    doc = fragment()
+    assert set(doc) == {'options', 'requirements', 'notes'}
+    assert doc['requirements'] == ['requests', 'xmltodict']
+    for name, option in doc['options'].items():
+        assert isinstance(option['description'], list) and option['description'], name
+        assert set(option) <= {'description', 'type', 'required', 'default', 'choices'}, name
+
+
+def test_same_option_names():
+    assert sorted(fragment()['options']) == sorted(spec())
+    assert sorted(spec()) == ['api_version', 'ca_path', 'host', 'password', 'port', 'retries', 'timeout', 'username',
+                              'validate_certs', 'wire_format']
+
+
+@pytest.mark.parametrize('name', sorted(info_module.connection_argument_spec()))
+def test_same_type_default_required_and_choices(name):
+    documented = fragment()['options'][name]
+    argument = spec()[name]
+    assert documented['type'] == argument['type']
+    assert documented.get('default') == argument.get('default')
+    assert type(documented.get('default')) is type(argument.get('default'))  # pylint: disable=unidiomatic-typecheck
+    assert bool(documented.get('required')) == bool(argument.get('required'))
+    assert documented.get('choices') == argument.get('choices')
+    # Either required or defaulted or optional without a value, never both required and defaulted.
+    assert not (argument.get('required') and 'default' in argument)
+
+
+def test_the_values_themselves():
+    options = fragment()['options']
+    assert options['port']['default'] == 9398
+    assert options['validate_certs']['default'] is True
+    assert options['timeout']['default'] == 30
+    assert options['retries']['default'] == 3
+    assert options['api_version']['default'] == 'latest'
+    assert options['wire_format'] == dict(options['wire_format'], type='str', choices=['xml', 'json'], default='xml')
+    assert options['ca_path']['type'] == 'path'
+    assert [name for name in sorted(options) if options[name].get('required')] == ['host', 'password', 'username']
+
+
+def test_only_the_password_is_no_log():
+    argument_spec = spec()
+    assert argument_spec['password']['no_log'] is True
+    assert [name for name, option in argument_spec.items() if option.get('no_log')] == ['password']
+    assert 'Never shown in output or logs.' in ' '.join(fragment()['options']['password']['description'])
+
+
+@pytest.mark.parametrize('name', sorted(info_module.connection_argument_spec()))
+def test_environment_fallbacks_are_documented(name):
+    argument = spec()[name]
+    description = ' '.join(fragment()['options'][name]['description'])
+    documented = set(word[2:-1] for word in description.replace(',', ' ').replace('.', ' ').split()
+                     if word.startswith('E(VEEAM_EM_') and word.endswith(')'))
+    if 'fallback' in argument:
+        function, variables = argument['fallback']
+        assert function is env_fallback
+        assert variables == ['VEEAM_EM_%s' % name.upper()]
+        assert documented == set(variables)
+    else:
+        assert documented == set()
+
+
+# --------------------------------------------------------------------------- check_connection_options
+
+def good_params(**changes):
+    params = dict(host='em.example.com', port=9398, username='DOMAIN\\user', password='secret', validate_certs=True,
+                  ca_path=None, timeout=30, retries=3, api_version='latest', wire_format='xml')
+    params.update(changes)
+    return params
+
+
+@pytest.mark.parametrize('changes, message', [
+    ({}, None),
+    ({'port': 1}, None),
+    ({'port': 65535}, None),
+    ({'retries': 0}, None),
+    ({'host': '  '}, 'host: must not be empty'),
+    ({'host': None}, 'host: must not be empty'),
+    ({'port': 0}, 'port: 0 is not a TCP port (1-65535); EM listens on 9398'),
+    ({'port': 65536}, 'port: 65536 is not a TCP port (1-65535); EM listens on 9398'),
+    ({'timeout': 0}, 'timeout: must be a positive number of seconds, got 0'),
+    ({'retries': -1}, 'retries: must not be negative, got -1'),
+    ({'username': ' '}, 'username: must not be empty'),
+])
+def test_check_connection_options(changes, message):
+    assert info_module.check_connection_options(good_params(**changes)) == message
+
+
+# --------------------------------------------------------------------------- session filter options and conditions
+
+@pytest.mark.parametrize('resource', sorted(res.RESOURCES.values(), key=lambda resource: resource.query_type))
+def test_state_and_result_choices_come_from_the_resource(resource):
+    options = info_module.session_filter_argument_spec(resource)
+    assert options['state']['choices'] == list(resource.states)
+    assert options['result']['choices'] == list(resource.results)
+    assert options['page_size']['default'] == 100
+    assert not set(options) & set(spec())
+
+
+def test_conditions_from_options():
+    module_spec = info_module.InfoModuleSpec(res.CDP_REPLICA_TASK_SESSION, 'task_sessions', extra_options={
+        'vm_name': (dict(type='str'), 'VmDisplayName'),
+        'policy_session_id': (dict(type='str'), info_module.uid_condition('PolicySessionUid', 'CdpReplicaSession',
+                                                                          'policy_session_id')),
+    })
+    params = {
+        'name': 'a"b', 'backup_server_name': 'vbr;Z\u00fcrich', 'state': ['InProgress', 'Pending'], 'result': ['Failed'],
+        'created_after': '2026-11-20', 'created_before': '2026-11-21T07:00:00+01:00', 'vm_name': 'DOMAIN\\vm',
+        'policy_session_id': UUID.upper(),
+    }
+    conditions = module_spec.conditions(params)
+    assert build_filter(conditions) == (
+        'Name=="a""b";BackupServerName=="vbr;Z\u00fcrich";(State=="InProgress",State=="Pending");Result=="Failed";'
+        'CreationTimeUTC>="2026-11-20T00:00:00Z";CreationTimeUTC<="2026-11-21T06:00:00Z";VmDisplayName=="DOMAIN\\vm";'
+        'PolicySessionUid=="urn:veeam:CdpReplicaSession:%s"' % UUID)
+    spec_options = module_spec.argument_spec()
+    assert {'vm_name', 'policy_session_id', 'host', 'state'} <= set(spec_options)
+
+
+def test_conditions_use_the_time_field_of_the_resource():
+    module_spec = info_module.InfoModuleSpec(res.REPLICA_JOB_SESSION, 'sessions')
+    conditions = module_spec.conditions({'created_after': datetime.datetime(2026, 11, 20, tzinfo=datetime.timezone.utc)})
+    assert build_filter(conditions) == 'CreationTime>="2026-11-20T00:00:00Z"'
+    conditions = module_spec.conditions({'name': None, 'state': [], 'result': None})
+    assert isinstance(conditions, list) and not conditions
+
+
+def test_bad_option_values_name_the_option():
+    module_spec = info_module.InfoModuleSpec(res.CDP_REPLICA_SESSION, 'sessions', extra_options={
+        'policy_session_id': (dict(type='str'), info_module.uid_condition('PolicySessionUid', 'CdpReplicaSession',
+                                                                          'policy_session_id')),
+    })
+    with pytest.raises(ValueError, match='^created_before: '):
+        module_spec.conditions({'created_before': 'last week'})
+    with pytest.raises(ValueError, match='^policy_session_id: .* is the UID of a ReplicaJobSession, not of a CdpReplicaSession'):
+        module_spec.conditions({'policy_session_id': 'urn:veeam:ReplicaJobSession:%s' % UUID})
