@@ -23,4 +23,4 @@ with open(sys.argv[2], 'w', encoding='utf-8') as out:
     }, out, indent=1)
 PY
 cd "$collection"
-ansible-test integration --python 3.11 --local "$@"
+ansible-test integration --local "$@"

@@ -1,0 +1,188 @@
+# Developer tooling for the veeam.enterprise_manager collection.
+#
+# Needs only python3 (with venv/ensurepip), GNU make, git and tar: `make test` builds
+# everything else (.venv, the ansible_collections/ tree, the get-pip stand-in) itself.
+# `make help` lists the targets.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+# Targets share build/ (collection wipes it, sanity writes into it): never run them in parallel.
+.NOTPARALLEL:
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+VENV_BIN := $(VENV)/bin
+VENV_PYTHON := $(VENV_BIN)/python
+# Re-install only when a requirements file changes.
+VENV_STAMP := $(VENV)/.requirements-installed
+
+# ansible-test must be told which Python to use (without --python it also tries pyenv shims
+# for other versions, which exit 127). Default: the version of $(PYTHON).
+ANSIBLE_TEST_PYTHON ?= $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+
+# ansible-test resolves the real path and insists on .../ansible_collections/<ns>/<name>/,
+# so the tools run against a copy of the tree (a symlink is not enough).
+BUILD := $(CURDIR)/build
+COLLECTION_DIR := $(BUILD)/ansible_collections/veeam/enterprise_manager
+# Pristine copy for `ansible-galaxy collection build`: the test tree collects tests/output etc.
+PACKAGE_DIR := $(BUILD)/package/ansible_collections/veeam/enterprise_manager
+VERSION := $(shell sed -n 's/^version:[[:space:]]*//p' galaxy.yml | tr -d "\"'")
+TARBALL := $(BUILD)/veeam-enterprise_manager-$(VERSION).tar.gz
+IMPORTER_CONFIG := $(CURDIR)/tools/galaxy-importer.cfg
+
+# build/ is git-ignored, and ansible-test walks up from the working directory to the first
+# .git (this repository's) to list files with git: it would find none and skip everything
+# ("WARNING: All targets skipped."). Naming the content root stops the walk, so ansible-test
+# lists the copied tree's files directly.
+ANSIBLE_TEST := ANSIBLE_TEST_CONTENT_ROOT=$(COLLECTION_DIR) ansible-test
+
+# Tools from .venv come first; ansible-test also finds python$(ANSIBLE_TEST_PYTHON) there.
+export PATH := $(VENV_BIN):$(PATH)
+export VIRTUAL_ENV := $(VENV)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# ansible-test sanity tests to skip. None: with --python $(ANSIBLE_TEST_PYTHON) and the get-pip
+# stand-in, all 24 sanity tests run locally; none needs Docker (--docker is never used) and
+# the only network they need is PyPI, for their per-test venvs (cached after the first run).
+# Tests whose tool is absent (pwsh for pslint, shellcheck) are skipped by ansible-test itself.
+# Example: make sanity SANITY_SKIP="pylint" SANITY_ARGS="-v"
+SANITY_SKIP ?=
+SANITY_ARGS ?=
+
+# Copy git-tracked and untracked-but-not-ignored files (skipping ones deleted from the
+# working tree) into $(1), after wiping it.
+define copy_tree
+rm -rf '$(1)'
+mkdir -p '$(1)'
+git ls-files -z --cached --others --exclude-standard \
+  | while IFS= read -r -d '' f; do if [ -e "$$f" ] || [ -L "$$f" ]; then printf '%s\0' "$$f"; fi; done \
+  | tar --null --files-from=- --create --file=- \
+  | tar --extract --file=- --directory='$(1)'
+endef
+
+.PHONY: help
+help: ## Show this help
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+# ---------------------------------------------------------------------------- environment
+
+.PHONY: venv
+venv: $(VENV_STAMP) ## Create .venv with requirements-dev.txt (reruns when requirements change)
+
+$(VENV_STAMP): requirements-dev.txt requirements.txt
+	test -x $(VENV_PYTHON) || $(PYTHON) -m venv $(VENV)
+	$(VENV_PYTHON) -m pip install --quiet --upgrade pip
+	$(VENV_PYTHON) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+.PHONY: collection
+collection: ## Copy the collection into build/ansible_collections/veeam/enterprise_manager
+	$(call copy_tree,$(COLLECTION_DIR))
+	@echo "Collection tree: $(COLLECTION_DIR) ($$(find '$(COLLECTION_DIR)' -type f | wc -l) files)"
+
+# ansible-test bootstraps pip in its sanity/units venvs with a get-pip.py it downloads from
+# ci-files.testing.ansible.com, unreachable here; it uses a cached copy first. The stand-in
+# (tools/get_pip_standin.py) seeds pip with ensurepip and pip-installs the requested version,
+# which also makes ansible-test usable for air-gapped users. The pip version is read from
+# the installed ansible-test, so an ansible-core upgrade is followed automatically.
+.PHONY: get-pip
+get-pip: $(VENV_STAMP) ## Install the offline get-pip stand-in into ~/.ansible/test/cache
+	$(VENV_PYTHON) tools/install_get_pip.py
+
+# ---------------------------------------------------------------------------- checks
+
+.PHONY: sanity
+sanity: $(VENV_STAMP) collection get-pip sanity-ignores ## ansible-test sanity (all tests; none needs docker here)
+	cd $(COLLECTION_DIR) && $(ANSIBLE_TEST) sanity --python $(ANSIBLE_TEST_PYTHON) \
+	  $(addprefix --skip-test ,$(SANITY_SKIP)) $(SANITY_ARGS)
+
+# Project policy: fix the code instead of ignoring sanity findings.
+.PHONY: sanity-ignores
+sanity-ignores: ## Fail unless every tests/sanity/ignore-*.txt is empty
+	@bad=$$(find tests/sanity -name 'ignore-*.txt' -size +0c 2>/dev/null || true); \
+	if [ -n "$$bad" ]; then echo "Sanity ignore files must stay empty: $$bad" >&2; exit 1; fi
+
+.PHONY: units
+units: $(VENV_STAMP) collection ## ansible-test units (tests/unit) in the outer venv
+	@cd $(COLLECTION_DIR); \
+	if [ -z "$$(find tests/unit -name 'test_*.py' 2>/dev/null | head -n1)" ]; then \
+	  echo "units: no tests under tests/unit yet"; exit 0; fi; \
+	$(ANSIBLE_TEST) units --python $(ANSIBLE_TEST_PYTHON)
+
+# Runs from the copied tree with PYTHONPATH=build, so ansible_collections.veeam.enterprise_manager
+# (modules, module_utils and tests.simulator alike) is imported from build/.
+# pytest exit code 5 means "no tests collected": not a failure while tests/functional is empty.
+FUNCTIONAL_DIRS := tests/simulator tests/functional
+.PHONY: functional
+functional: $(VENV_STAMP) collection ## pytest tests/simulator tests/functional against build/
+	@cd $(COLLECTION_DIR); \
+	dirs=""; for d in $(FUNCTIONAL_DIRS); do if [ -d "$$d" ]; then dirs="$$dirs $$d"; fi; done; \
+	if [ -z "$$dirs" ]; then echo "functional: none of $(FUNCTIONAL_DIRS) has files yet"; echo "0 passed, 0 failed"; exit 0; fi; \
+	rc=0; PYTHONPATH=$(BUILD) ANSIBLE_COLLECTIONS_PATH=$(BUILD) \
+	  python -m pytest -p no:cacheprovider $$dirs || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "functional: no tests collected yet"; echo "0 passed, 0 failed"; exit 0; fi; \
+	exit $$rc
+
+# tools/integration.sh starts the EM simulator (HTTPS, 127.0.0.1 only), hands its address to the
+# targets through tests/integration/integration_config.yml (ansible-test passes no custom
+# environment), runs ansible-test integration --local, and stops the simulator on every exit.
+# Interpreter discovery would pick a pyenv shim, hence ANSIBLE_PYTHON_INTERPRETER.
+.PHONY: integration
+integration: $(VENV_STAMP) collection ## ansible-test integration against the simulator
+	ANSIBLE_TEST_CONTENT_ROOT=$(COLLECTION_DIR) ANSIBLE_PYTHON_INTERPRETER=$(VENV_PYTHON) PYTHON=$(VENV_PYTHON) \
+	  bash tools/integration.sh $(COLLECTION_DIR) --python $(ANSIBLE_TEST_PYTHON) $(INTEGRATION_ARGS)
+
+# --offline: otherwise ansible-lint installs the collection into .ansible/ inside the tree,
+# which then breaks sanity and ends up in the tarball.
+.PHONY: lint
+lint: $(VENV_STAMP) collection ## ansible-lint --profile production --offline
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD) ansible-lint --profile production --offline
+
+.PHONY: docs-lint
+docs-lint: $(VENV_STAMP) collection ## antsibull-docs plugin docs lint + antsibull-changelog lint
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD) antsibull-docs lint-collection-docs --plugin-docs $(COLLECTION_DIR)
+	antsibull-changelog lint
+	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+
+# ---------------------------------------------------------------------------- packaging
+
+.PHONY: build
+build: $(VENV_STAMP) ## ansible-galaxy collection build into build/
+	$(call copy_tree,$(PACKAGE_DIR))
+	rm -f $(BUILD)/veeam-enterprise_manager-*.tar.gz
+	ansible-galaxy collection build --force --output-path $(BUILD) $(PACKAGE_DIR)
+
+# Same checks Galaxy runs on upload, without Docker (run_ansible_test = false in the config).
+# Runs in build/ because it writes importer_result.json into the current directory.
+.PHONY: importer
+importer: build ## galaxy-importer on the tarball (fails on reported errors)
+	cd $(BUILD) && rm -f importer_result.json importer.log && \
+	  GALAXY_IMPORTER_CONFIG=$(IMPORTER_CONFIG) python -m galaxy_importer.main $(TARBALL) 2>&1 | tee importer.log
+	$(VENV_PYTHON) tools/check_importer.py $(BUILD)/importer.log $(BUILD)/importer_result.json
+
+# ---------------------------------------------------------------------------- everything
+
+# Fast failures first; functional last, so the final line is a pytest summary (CI reads it).
+.PHONY: test
+test: venv collection get-pip sanity-ignores units docs-lint lint sanity build importer integration functional ## Run the whole pipeline
+
+.PHONY: demo
+demo: $(VENV_STAMP) collection ## Run tools/demo.sh, if it exists
+	@if [ -f tools/demo.sh ]; then ANSIBLE_COLLECTIONS_PATH=$(BUILD) PYTHONPATH=$(BUILD) bash tools/demo.sh; \
+	else echo "demo: tools/demo.sh does not exist yet"; fi
+
+.PHONY: bench
+bench: $(VENV_STAMP) collection ## Run tools/bench.py, if it exists
+	@if [ -f tools/bench.py ]; then ANSIBLE_COLLECTIONS_PATH=$(BUILD) PYTHONPATH=$(BUILD) python tools/bench.py; \
+	else echo "bench: tools/bench.py does not exist yet"; fi
+
+.PHONY: clean
+clean: ## Remove build/ and test leftovers (keeps .venv)
+	rm -rf $(BUILD) tests/output tests/integration/inventory .pytest_cache importer_result.json .ansible
+	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+.PHONY: distclean
+distclean: clean ## clean, and remove .venv
+	rm -rf $(VENV)
