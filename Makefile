@@ -170,12 +170,12 @@ test: venv collection get-pip sanity-ignores units docs-lint lint sanity build i
 
 .PHONY: demo
 demo: $(VENV_STAMP) collection ## Run tools/demo.sh, if it exists
-	@if [ -f tools/demo.sh ]; then ANSIBLE_COLLECTIONS_PATH=$(BUILD) PYTHONPATH=$(BUILD) bash tools/demo.sh; \
+	@if [ -f tools/demo.sh ]; then ANSIBLE_COLLECTIONS_PATH=$(BUILD) PYTHON=$(VENV_PYTHON) bash tools/demo.sh; \
 	else echo "demo: tools/demo.sh does not exist yet"; fi
 
 .PHONY: bench
 bench: $(VENV_STAMP) collection ## Run tools/bench.py, if it exists
-	@if [ -f tools/bench.py ]; then ANSIBLE_COLLECTIONS_PATH=$(BUILD) PYTHONPATH=$(BUILD) python tools/bench.py; \
+	@if [ -f tools/bench.py ]; then PYTHONPATH=$(BUILD) python tools/bench.py --write docs/performance.md; \
 	else echo "bench: tools/bench.py does not exist yet"; fi
 
 .PHONY: clean

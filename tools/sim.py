@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Start and stop the bundled EM simulator in the background, for the demo, the integration tests and the benchmark.
 
     python tools/sim.py start --state-dir DIR [-- <emsim options>]   # prints the server.json it wrote
@@ -50,7 +49,7 @@ def stop(state_dir):
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         return
-    for _ in range(100):
+    for dummy in range(100):
         try:
             os.kill(pid, 0)
         except ProcessLookupError:

@@ -98,9 +98,9 @@ def compliance_report(gathered, fail_on=None, exclude=None, task_sessions=None):
         totals[check] = counts
     violations.sort(key=lambda v: (v['creation_time_utc'] or ''), reverse=True)
     lines = ['%d session(s) with a result in %s:' % (len(violations), ', '.join(fail_on))] if violations else []
-    for v in violations:
-        lines.append('%s | %s | %s | %s | %s: %s' % (v['kind'], v['parent'] or '-', v['name'], v['creation_time_utc'],
-                                                      v['result'], v['message']))
+    for violation in violations:
+        lines.append('{kind} | {parent} | {name} | {creation_time_utc} | {result}: {message}'.format(
+            **dict(violation, parent=violation['parent'] or '-')))
     return {
         'passed': not violations,
         'totals': totals,

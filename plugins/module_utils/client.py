@@ -178,8 +178,8 @@ class EMClient:
         local_conditions = [c for c in conditions if not resource.server_filterable(c.field)]
         for condition in local_conditions:
             if condition.op not in ('==', '!='):
-                raise ValueError('%s cannot be filtered with %s on %s' % (condition.field, condition.op,
-                                                                         resource.query_type))
+                raise ValueError('%s cannot be filtered with %s on %s' % (
+                    condition.field, condition.op, resource.query_type))
         params = [('type', resource.query_type), ('format', 'References' if references else 'Entities')]
         filter_text = build_filter(server_conditions, raw_filter)
         if filter_text:
@@ -287,8 +287,8 @@ class EMClient:
         hinted = _retry_after_seconds(retry_after)
         if hinted is not None:
             delay = min(max(hinted, 0.0), self.max_retry_after)
-        self._warn('%s %s: %s; retry %d of %d in %.1f s.' % (method, self._display(path), why, attempt, self.retries,
-                                                              delay))
+        self._warn('%s %s: %s; retry %d of %d in %.1f s.' % (
+            method, self._display(path), why, attempt, self.retries, delay))
         self._sleep(delay)
 
     def _parse(self, response, method, path):

@@ -22,6 +22,10 @@ from ansible_collections.veeam.enterprise_manager.plugins.module_utils.query imp
     Condition, parse_time_option, parse_uid)
 
 
+# The options that select sessions; ``id`` names one session and cannot be combined with them.
+FILTER_OPTIONS = ('name', 'state', 'result', 'created_after', 'created_before', 'backup_server_name', 'filter', 'limit')
+
+
 def connection_argument_spec():
     """The connection options, one definition for every module (see doc_fragments/connection.py)."""
     return dict(
@@ -138,9 +142,7 @@ def run_info_module(spec):
     module = AnsibleModule(
         argument_spec=spec.argument_spec(),
         supports_check_mode=True,
-        mutually_exclusive=[('id', name) for name in ('name', 'state', 'result', 'created_after', 'created_before',
-                                                       'backup_server_name', 'filter', 'limit')
-                            + tuple(spec.extra_options)],
+        mutually_exclusive=[('id', name) for name in FILTER_OPTIONS + tuple(spec.extra_options)],
     )
     for library, available, error in (('requests', em_client.HAS_REQUESTS, em_client.REQUESTS_IMPORT_ERROR),
                                       ('xmltodict', wire.HAS_XMLTODICT, wire.XMLTODICT_IMPORT_ERROR)):

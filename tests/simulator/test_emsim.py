@@ -369,7 +369,7 @@ def test_token_idle_expiry(sim):
     sim.set_config(token_idle_timeout=0.25)
     one = Client(sim)
     one.logon()
-    for _ in range(3):
+    for dummy in range(3):
         time.sleep(0.1)
         assert one.query({"type": "BackupServer"}).status_code == 200
     time.sleep(0.35)
@@ -564,7 +564,7 @@ def test_fault_status_with_retry_after(client, sim):
     """A counted status fault filtered on the path; Retry-After header."""
     sim.set_faults({"status": {"code": 503, "count": 2, "retry_after": 1, "path_contains": "/query"}})
     assert client.get("/api/backupServers").status_code == 200
-    for _ in range(2):
+    for dummy in range(2):
         resp = client.query({"type": "BackupServer"})
         assert resp.status_code == 503 and resp.headers["Retry-After"] == "1" and error_message(resp)
     assert client.query({"type": "BackupServer"}).status_code == 200
@@ -641,7 +641,7 @@ def test_plain_http_keepalive():
             resp = session.post(simulator.base_url + "/api/sessionMngr/?v=v1_7", auth=ADMIN, timeout=5)
             assert resp.status_code == 201
             session.headers["X-RestSvcSessionId"] = resp.headers["X-RestSvcSessionId"]
-            for _ in range(3):
+            for dummy in range(3):
                 assert session.get(simulator.base_url + "/api/query?type=BackupServer", timeout=5).status_code == 200
         assert simulator.open_logon_sessions() == 1
 

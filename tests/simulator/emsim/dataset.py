@@ -326,7 +326,7 @@ class _Generator:
         rand = self.rng.random
         span = max(days * 86400.0, 120.0) - 60.0
         now_s = self.now // SECOND
-        starts = sorted(now_s - 60 - int(rand() * span) for _ in range(count))
+        starts = sorted(now_s - 60 - int(rand() * span) for dummy in range(count))
         sessions, tasks = [], []
         max_len = 4 * 3600.0 if cdp else 3600.0
         for index, start_s in enumerate(starts):

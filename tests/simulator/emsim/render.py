@@ -259,7 +259,7 @@ def xml_item(item, tag, root=False):
     for key, value in item.extra_attrs:
         attrs += ' %s="%s"' % (key, _attr(value))
     parts = ["<%s%s>" % (tag, attrs), _xml_links(item.links)]
-    for name, text, _ in item.fields:
+    for name, text, dummy in item.fields:
         if text is None:
             continue
         if text == "":
@@ -292,7 +292,7 @@ def json_link(one):
 
 def json_item(item):
     """An entity as JSON: fields first, then attributes, Links, Href and Type (like the captures)."""
-    out = {name: value for name, _, value in item.fields}
+    out = {name: value for name, dummy, value in item.fields}
     for key, value in item.extra_attrs:
         out[key] = value
     out["Name"] = item.name

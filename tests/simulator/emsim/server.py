@@ -177,7 +177,7 @@ class Simulator:
         host = self.host if self.host not in ("0.0.0.0", "") else "127.0.0.1"
         if ":" in host:
             host = "[%s]" % host
-        return "%s://%s:%d" % ("https" if self.tls else "http", host, self.port)
+        return "%s://%s:%s" % ("https" if self.tls else "http", host, self.port)
 
     # ------------------------------------------------------------------------------ state
     def open_logon_sessions(self):
@@ -558,7 +558,7 @@ class _Handler(BaseHTTPRequestHandler):
         unauthorized = ApiError(401, "Authentication failed: invalid user name or password",
                                 {"WWW-Authenticate": "Basic Realm=RestSvc"})
         header = self.headers.get("Authorization") or ""
-        scheme, _, encoded = header.strip().partition(" ")
+        scheme, dummy, encoded = header.strip().partition(" ")
         if scheme.lower() != "basic" or not encoded.strip():
             raise unauthorized
         try:

@@ -1,0 +1,91 @@
+"""The session_compliance report: counting, violations, reasons from task sessions, exclusions."""
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.veeam.enterprise_manager.plugins.filter.compliance_report import (
+    FilterModule, compliance_report, unexplained_failures)
+
+CDP_UID = 'urn:veeam:CdpReplicaSession:6b872a71-51e8-437a-8d45-5c6494b92f3f'
+
+
+def cdp_session(name, result, when, message=None, uid=CDP_UID, policy='CDP Policy 1'):
+    return {'id': uid.rsplit(':', 1)[-1], 'uid': uid, 'name': '%s@%s' % (policy, when), 'policy_name': policy,
+            'result': result, 'state': 'Stopped', 'creation_time_utc': when, 'failure_message': message}
+
+
+def test_healthy_sessions_pass_and_are_counted():
+    report = compliance_report({'cdp_replica_sessions': [
+        cdp_session('a', 'Success', '2026-11-20T01:00:00.000000Z'),
+        cdp_session('b', 'Warning', '2026-11-20T02:00:00.000000Z'),
+        cdp_session('c', 'None', '2026-11-20T03:00:00.000000Z')]})
+    assert report['passed'] is True
+    assert report['violations'] == [] and report['lines'] == []
+    assert report['totals'] == {'cdp_replica_sessions': {'total': 3, 'Success': 1, 'Warning': 1, 'Failed': 0, 'None': 1}}
+
+
+def test_a_failure_without_message_is_explained_by_its_task_sessions():
+    tasks = [
+        {'policy_session_uid': CDP_UID, 'vm_display_name': 'sql02', 'result': 'Failed', 'reason': 'Disk full'},
+        {'policy_session_uid': CDP_UID, 'vm_display_name': 'web01', 'result': 'Success', 'reason': None},
+        {'policy_session_uid': 'urn:veeam:CdpReplicaSession:other', 'vm_display_name': 'x', 'result': 'Failed',
+         'reason': 'not this one'},
+    ]
+    report = compliance_report({'cdp_replica_sessions': [cdp_session('a', 'Failed', '2026-11-20T01:00:00.000000Z')]},
+                               ['Failed'], [], tasks)
+    assert report['passed'] is False
+    assert report['violations'] == [{
+        'kind': 'cdp_replica_session', 'id': '6b872a71-51e8-437a-8d45-5c6494b92f3f', 'name': 'CDP Policy 1@2026-11-20T01:00:00.000000Z',
+        'parent': 'CDP Policy 1', 'result': 'Failed', 'state': 'Stopped', 'creation_time_utc': '2026-11-20T01:00:00.000000Z',
+        'message': 'sql02: Disk full'}]
+    assert report['lines'][0] == '1 session(s) with a result in Failed:'
+    assert report['lines'][1] == ('cdp_replica_session | CDP Policy 1 | CDP Policy 1@2026-11-20T01:00:00.000000Z | '
+                                  '2026-11-20T01:00:00.000000Z | Failed: sql02: Disk full')
+
+
+def test_own_message_wins_and_violations_are_newest_first():
+    report = compliance_report({
+        'cdp_replica_sessions': [cdp_session('a', 'Failed', '2026-11-20T01:00:00.000000Z', message='Own reason')],
+        'replica_sessions': [{'id': 'r1', 'uid': 'urn:veeam:ReplicaJobSession:r1', 'name': 'Job@x', 'job_name': 'Job',
+                              'result': 'Warning', 'state': 'Stopped', 'creation_time_utc': '2026-11-21T00:00:00.000000Z'}],
+    }, ['Failed', 'Warning'])
+    assert [v['kind'] for v in report['violations']] == ['replica_session', 'cdp_replica_session']
+    assert report['violations'][1]['message'] == 'Own reason'
+    assert report['violations'][0]['message'] == 'Enterprise Manager gives no reason'
+    assert report['lines'][0] == '2 session(s) with a result in Failed, Warning:'
+
+
+def test_task_session_parent_comes_from_its_session_name():
+    task = {'id': 't', 'uid': 'urn:veeam:CdpReplicaTaskSession:t', 'name': 'vm@1', 'policy_session_name': 'Pol@icy@2026-11-20 01:00:00',
+            'result': 'Failed', 'reason': 'Broken', 'state': 'Completed', 'creation_time_utc': '2026-11-20T01:00:00.000000Z'}
+    report = compliance_report({'cdp_replica_task_sessions': [task]})
+    assert report['violations'][0]['parent'] == 'Pol@icy'
+    assert report['violations'][0]['message'] == 'Broken'
+
+
+@pytest.mark.parametrize('patterns', [['CDP Policy 1'], ['CDP *'], ['*@2026-11-20T01*']])
+def test_exclusions_by_name_and_glob_leave_items_out_of_totals(patterns):
+    report = compliance_report({'cdp_replica_sessions': [cdp_session('a', 'Failed', '2026-11-20T01:00:00.000000Z')]},
+                               ['Failed'], patterns)
+    assert report['passed'] is True
+    assert report['totals']['cdp_replica_sessions']['total'] == 0
+    assert report['excluded'] == {'cdp_replica_sessions': 1}
+
+
+def test_unexplained_failures_lists_only_sessions_without_a_reason():
+    gathered = {'cdp_replica_sessions': [
+        cdp_session('a', 'Failed', '2026-11-20T01:00:00.000000Z'),
+        cdp_session('b', 'Failed', '2026-11-20T02:00:00.000000Z', message='Known', uid=CDP_UID[:-1] + '0')]}
+    assert unexplained_failures(gathered) == [{'kind': 'cdp_replica_session', 'id': '6b872a71-51e8-437a-8d45-5c6494b92f3f'}]
+
+
+def test_bad_input_is_a_filter_error():
+    with pytest.raises(AnsibleFilterError):
+        compliance_report(['not', 'a', 'dict'])
+    with pytest.raises(AnsibleFilterError, match='unknown check'):
+        compliance_report({'backup_sessions': []})
+
+
+def test_filters_are_registered():
+    assert set(FilterModule().filters()) == {'compliance_report', 'unexplained_failures'}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# make demo: start the bundled EM simulator over HTTPS, run the compliance playbook against a data set with
+# failures (the role must catch them) and against a healthy one (it must pass), then stop the simulator.
+# Expects the collection on ANSIBLE_COLLECTIONS_PATH and ansible-playbook on PATH (the Makefile sets both).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+python=${PYTHON:-python3}
+state=$(mktemp -d)
+trap '"$python" "$here/tools/sim.py" stop --state-dir "$state"; rm -rf "$state"' EXIT
+
+server=$("$python" "$here/tools/sim.py" start --state-dir "$state" -- --seed 42 --sessions 400 --days 7 \
+  --failure-rate 0.04 --warning-rate 0.08)
+field() { "$python" -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$server" "$1"; }
+
+# What an AWX credential would inject. The password goes through the environment, never the command line.
+export VEEAM_EM_HOST=127.0.0.1 VEEAM_EM_PORT=$(field port) VEEAM_EM_USERNAME=$(field username)
+VEEAM_EM_PASSWORD=$(field password)
+export VEEAM_EM_PASSWORD VEEAM_EM_CA_PATH=$(field ca_path)
+export ANSIBLE_PYTHON_INTERPRETER=${ANSIBLE_PYTHON_INTERPRETER:-$(command -v "$python")}
+export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
+playbook="$here/docs/examples/compliance.yml"
+
+echo "== EM simulator at $(field url) (HTTPS, its own CA: $VEEAM_EM_CA_PATH)"
+echo "== 1/2: a week of sessions with failures; the role must fail and list them"
+set +e
+ansible-playbook "$playbook" | tee "$state/failing.log"
+rc=${PIPESTATUS[0]}
+set -e
+if [ "$rc" -eq 0 ] || ! grep -q 'session(s) with a result in Failed' "$state/failing.log"; then
+  echo "demo: the role did not catch the seeded failures (exit $rc)" >&2
+  exit 1
+fi
+echo "== The role failed as it should (exit $rc)."
+
+echo "== 2/2: a healthy data set; the role must pass"
+dataset='{"healthy": {"seed": 42, "sessions": 400, "days": 7}}'
+"$python" - "$(field url)" "$VEEAM_EM_CA_PATH" "$dataset" <<'PY'
+import sys, urllib.request, ssl
+url, ca, body = sys.argv[1:]
+request = urllib.request.Request(url + '/_sim/dataset', data=body.encode(), method='POST',
+                                 headers={'Content-Type': 'application/json'})
+urllib.request.urlopen(request, context=ssl.create_default_context(cafile=ca)).read()
+PY
+ansible-playbook "$playbook"
+echo "== The role passed on the healthy data set. Logon sessions left open on the simulator:"
+"$python" - "$(field url)" "$VEEAM_EM_CA_PATH" <<'PY'
+import json, sys, urllib.request, ssl
+url, ca = sys.argv[1:]
+state = json.load(urllib.request.urlopen(url + '/_sim/state', context=ssl.create_default_context(cafile=ca)))
+print(state['open_logon_sessions'])
+sys.exit(1 if state['open_logon_sessions'] else 0)
+PY
+echo "== Demo done."
