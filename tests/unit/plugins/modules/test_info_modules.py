@@ -1,0 +1,88 @@
+"""Every info module refuses bad input with a message naming the option, before any request is sent."""
+
+import json
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import client as em_client
+from ansible_collections.veeam.enterprise_manager.plugins.modules import (
+    cdp_replica_session_info, cdp_replica_task_session_info, replica_session_info, replica_task_session_info)
+
+MODULES = [cdp_replica_session_info, cdp_replica_task_session_info, replica_session_info, replica_task_session_info]
+CONNECTION = {'host': 'em.example.invalid', 'username': 'EXAMPLE\\svc', 'password': 'An-Unguessable-Pa55word'}
+
+
+class NoRequests:
+    """Stands in for requests.Session: any request at all fails the test."""
+
+    def __init__(self):
+        self.trust_env = True
+
+    def request(self, *args, **kwargs):
+        raise AssertionError('a request was sent: %r %r' % (args, kwargs))
+
+    def close(self):
+        pass
+
+
+def run(module, args, capsys):
+    with patch_module_args(dict(CONNECTION, **args)):
+        with pytest.raises(SystemExit):
+            module.main()
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture(autouse=True)
+def no_requests(monkeypatch):
+    monkeypatch.setattr(em_client.requests, 'Session', NoRequests)
+
+
+@pytest.mark.parametrize('module', MODULES, ids=lambda m: m.__name__.rsplit('.', 1)[-1])
+@pytest.mark.parametrize('args, option', [
+    ({'created_after': 'yesterday'}, 'created_after'),
+    ({'created_before': '2026-13-45'}, 'created_before'),
+    ({'id': 'not-a-uuid'}, 'id'),
+    ({'id': 'urn:veeam:BackupJobSession:0bcf5a1e-866c-4b40-8bc3-ce64753b9a6b'}, 'id'),
+    ({'port': 0}, 'port'),
+    ({'timeout': 0}, 'timeout'),
+    ({'limit': -1}, 'limit'),
+    ({'page_size': 0}, 'page_size'),
+    ({'host': ' '}, 'host'),
+])
+def test_bad_input_names_the_option_before_any_request(module, args, option, capsys):
+    result = run(module, args, capsys)
+    assert result['failed'] is True
+    assert result['msg'].startswith(option + ':'), result['msg']
+    assert CONNECTION['password'] not in json.dumps(result)
+
+
+@pytest.mark.parametrize('module', MODULES, ids=lambda m: m.__name__.rsplit('.', 1)[-1])
+def test_id_cannot_be_combined_with_filters(module, capsys):
+    result = run(module, {'id': '0bcf5a1e-866c-4b40-8bc3-ce64753b9a6b', 'name': 'x'}, capsys)
+    assert result['failed'] is True
+    assert 'mutually exclusive' in result['msg'] and 'id' in result['msg']
+
+
+@pytest.mark.parametrize('module', [cdp_replica_task_session_info, replica_task_session_info],
+                         ids=lambda m: m.__name__.rsplit('.', 1)[-1])
+def test_session_id_of_another_type_is_refused(module, capsys):
+    result = run(module, {'session_id': 'urn:veeam:BackupJobSession:0bcf5a1e-866c-4b40-8bc3-ce64753b9a6b'}, capsys)
+    assert result['msg'].startswith('session_id:')
+
+
+def test_state_choices_come_from_the_resource(capsys):
+    result = run(cdp_replica_task_session_info, {'state': ['Working']}, capsys)
+    assert result['failed'] is True
+    assert 'InProgress' in result['msg'] and 'state' in result['msg']
+
+
+def test_missing_connection_is_named(capsys, monkeypatch):
+    for name in ('VEEAM_EM_HOST', 'VEEAM_EM_USERNAME', 'VEEAM_EM_PASSWORD'):
+        monkeypatch.delenv(name, raising=False)
+    with patch_module_args({}):
+        with pytest.raises(SystemExit):
+            replica_session_info.main()
+    result = json.loads(capsys.readouterr().out)
+    assert 'host' in result['msg'] and 'username' in result['msg'] and 'password' in result['msg']
