@@ -145,6 +145,11 @@ docs-lint: $(VENV_STAMP) collection ## antsibull-docs plugin docs lint + antsibu
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD) antsibull-docs lint-collection-docs --plugin-docs $(COLLECTION_DIR)
 	antsibull-changelog lint
 	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD) $(VENV_PYTHON) tools/gen_module_docs.py --check
+
+.PHONY: docs
+docs: $(VENV_STAMP) collection ## Regenerate docs/modules/*.md from the module documentation
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD) $(VENV_PYTHON) tools/gen_module_docs.py
 
 # ---------------------------------------------------------------------------- packaging
 

@@ -42,8 +42,9 @@ options:
   filter:
     description:
       - A raw Enterprise Manager filter expression for anything the other options do not cover, AND-ed
-        with them, for example V(IsRetry==true) or V((State=="Working",Result=="Failed")).
-      - Field names are those the query service documents for the resource.
+        with them, for example V(State!="Stopped") or V((State=="Working",Result=="Failed"\)).
+      - Field names are those the query service documents for the resource; they differ by type (for example
+        only replication job sessions have C(IsRetry)). An unknown field fails with HTTP 400.
     type: str
   limit:
     description:

@@ -72,8 +72,10 @@ class EMClient:
         host = host.strip().strip('/')
         if not host:
             raise ValueError('host: an empty host name')
+        if host.count(':') == 1:
+            raise ValueError('host: %r holds a port; give the host name alone and the port in the port option' % host)
         if ':' in host and not host.startswith('['):
-            host = '[%s]' % host if host.count(':') > 1 else host
+            host = '[%s]' % host  # an IPv6 address
         self.base_url = '%s://%s:%d/api' % (scheme, host, int(port))
         self.port = int(port)
         self.username = username or ''
@@ -275,6 +277,11 @@ class EMClient:
                                                 method=method, path=self._display(path))
                 raise errors.EMConnectionError('could not talk to %s: %s' % (self.base_url, self._redact(_reason(exc))),
                                                method=method, path=self._display(path))
+            except (OSError, ValueError) as exc:
+                # requests reports an unreadable CA bundle, or a URL it cannot parse, as these.
+                raise errors.EMConnectionError('could not send the request: %s' % self._redact(str(exc)),
+                                               method=method, path=self._display(path),
+                                               hint='Check ca_path (a readable PEM file) and host (a name or address).')
             if retry and response.status_code in RETRY_STATUSES and attempt <= self.retries:
                 self._pause(attempt, response.headers.get('Retry-After'), method, path,
                             'HTTP %d' % response.status_code)

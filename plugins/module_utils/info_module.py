@@ -13,6 +13,8 @@ through the client, and turns every error into a ``fail_json`` with a readable m
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import client as em_client
@@ -54,6 +56,11 @@ def check_connection_options(params):
         return 'retries: must not be negative, got %d' % params['retries']
     if not (params.get('username') or '').strip():
         return 'username: must not be empty'
+    host = params['host'].strip().split('://', 1)[-1].rstrip('/')
+    if host.count(':') == 1:
+        return 'host: %r holds a port; give the host name alone and the port in the port option' % params['host']
+    if params.get('ca_path') and not os.path.isfile(params['ca_path']):
+        return 'ca_path: %s is not a file; give the PEM file of the CA that signed the EM certificate' % params['ca_path']
     return None
 
 

@@ -145,7 +145,7 @@ REPLICA_JOB_SESSION = Resource(
     time_field='CreationTime',
     id_filter_field='UID',
     states=SESSION_STATES,
-    results=RESULTS,
+    results=('None',) + RESULTS,
     fields=_COMMON_HEAD + (
         Field('href', 'href'),
         Field('job_uid', 'job_uid', filter_field='JobUid'),

@@ -31,10 +31,10 @@ options:
     choices: [Starting, Stopping, Working, Pausing, Resuming, Stopped]
   result:
     description:
-      - Only sessions with one of these results.
+      - Only sessions with one of these results. A running session has the result V(None).
     type: list
     elements: str
-    choices: [Success, Warning, Failed]
+    choices: ['None', Success, Warning, Failed]
   job_name:
     description:
       - Exact name of the replication job the sessions belong to.
@@ -111,7 +111,7 @@ sessions:
       type: str
       sample: Stopped
     result:
-      description: Result of the session.
+      description: Result of the session; V(None) (a string) while it runs.
       type: str
       sample: Success
     progress:

@@ -195,6 +195,13 @@ def test_tls_works_with_ca_path_and_without_validation(sim, make_client):
             assert next(client.query(REPLICA_JOB_SESSION, limit=1))['uid']
 
 
+def test_unreadable_ca_path_is_a_clear_error(make_client):
+    with pytest.raises(errors.EMConnectionError) as caught:
+        with make_client(ca_path='/nonexistent/em-ca.pem'):
+            pass
+    assert 'ca_path' in str(caught.value) and 'Traceback' not in str(caught.value)
+
+
 def test_connection_refused_is_a_connection_error(make_client):
     with pytest.raises(errors.EMConnectionError) as caught:
         with make_client(port=9):

@@ -74,7 +74,7 @@ def test_the_cdp_task_session_result_is_filtered_by_the_client():
 
 def test_states_and_results():
     assert res.CDP_REPLICA_SESSION.results == ('None', 'Success', 'Warning', 'Failed')
-    assert res.REPLICA_JOB_SESSION.results == ('Success', 'Warning', 'Failed')
+    assert res.REPLICA_JOB_SESSION.results == ('None', 'Success', 'Warning', 'Failed')
     assert res.CDP_REPLICA_SESSION.states == res.REPLICA_JOB_SESSION.states == (
         'Starting', 'Stopping', 'Working', 'Pausing', 'Resuming', 'Stopped')
     assert res.CDP_REPLICA_TASK_SESSION.states == res.REPLICA_TASK_SESSION.states == ('InProgress', 'Pending', 'Completed')

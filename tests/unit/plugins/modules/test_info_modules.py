@@ -50,6 +50,9 @@ def no_requests(monkeypatch):
     ({'limit': -1}, 'limit'),
     ({'page_size': 0}, 'page_size'),
     ({'host': ' '}, 'host'),
+    ({'host': 'em.example.invalid:9398'}, 'host'),
+    ({'host': 'https://em.example.invalid:9398/'}, 'host'),
+    ({'ca_path': '/nonexistent/em-ca.pem'}, 'ca_path'),
 ])
 def test_bad_input_names_the_option_before_any_request(module, args, option, capsys):
     result = run(module, args, capsys)
