@@ -41,16 +41,13 @@ class Field:
 class Resource:
     """An EM resource read through the query service and the entity URL."""
 
-    def __init__(self, query_type, collection, list_name, filter_fields, time_field, id_filter_field, fields,
-                 states=(), results=()):
+    def __init__(self, query_type, collection, filter_fields, time_field, fields, states=(), results=()):
         self.query_type = query_type
         self.uid_type = query_type
         self.collection = collection
-        self.list_name = list_name
         # EM field names the query service accepts in ``filter`` (and for sorting).
         self.filter_fields = tuple(filter_fields)
         self.time_field = time_field
-        self.id_filter_field = id_filter_field
         self.fields = tuple(fields)
         self.states = tuple(states)
         self.results = tuple(results)
@@ -80,15 +77,28 @@ _COMMON_HEAD = (
     Field('uid', 'uid'),
     Field('name', 'name'),
 )
+# When it ran and how it ended: every session and task session has these.
+_RUN = (
+    Field('creation_time_utc', 'creation_time_utc', TIME),
+    Field('end_time_utc', 'end_time_utc', TIME),
+    Field('state', 'state', filter_field='State'),
+    Field('result', 'result', filter_field='Result'),
+)
+_BACKUP_SERVER = (
+    Field('backup_server_name', 'BackupServerReference', LINK_NAME, filter_field='BackupServerName'),
+)
+# What a task session (one VM) adds after its run fields.
+_TASK_TAIL = (
+    Field('reason', 'reason'),
+    Field('total_size', 'total_size', INT),
+) + _BACKUP_SERVER
 
 CDP_REPLICA_SESSION = Resource(
     query_type='CdpReplicaSession',
     collection='cdpReplicaSessions',
-    list_name='CdpReplicaSessions',
     filter_fields=('Id', 'Name', 'PolicyUid', 'PolicyName', 'BackupServerUid', 'BackupServerName',
                    'CreationTimeUTC', 'EndTimeUTC', 'State', 'Result', 'FailureMessage'),
     time_field='CreationTimeUTC',
-    id_filter_field='Id',
     states=SESSION_STATES,
     # A running CDP session reports the result None (seen in the reference examples).
     results=('None',) + RESULTS,
@@ -97,27 +107,21 @@ CDP_REPLICA_SESSION = Resource(
         Field('policy_uid', 'policy_uid', filter_field='PolicyUid'),
         Field('policy_name', 'policy_name', filter_field='PolicyName'),
         Field('policy_type', 'policy_type'),
-        Field('creation_time_utc', 'creation_time_utc', TIME),
-        Field('end_time_utc', 'end_time_utc', TIME),
-        Field('state', 'state', filter_field='State'),
-        Field('result', 'result', filter_field='Result'),
+    ) + _RUN + (
         Field('progress', 'progress', INT),
         Field('failure_message', 'failure_message'),
         Field('is_retry', 'is_retry', BOOL),
-        Field('backup_server_name', 'BackupServerReference', LINK_NAME, filter_field='BackupServerName'),
-    ),
+    ) + _BACKUP_SERVER,
 )
 
 CDP_REPLICA_TASK_SESSION = Resource(
     query_type='CdpReplicaTaskSession',
     collection='cdpReplicaTaskSessions',
-    list_name='CdpReplicaTaskSessions',
     # No Result here: the query service does not offer it for CDP task sessions, so a result
     # filter is applied by the client while it pages (the one filter not sent to the server).
     filter_fields=('Id', 'Name', 'PolicySessionUid', 'PolicySessionName', 'BackupServerUid', 'BackupServerName',
                    'CreationTimeUTC', 'EndTimeUTC', 'State', 'Reason', 'TotalSize', 'VmDisplayName'),
     time_field='CreationTimeUTC',
-    id_filter_field='Id',
     states=TASK_STATES,
     results=RESULTS,
     fields=_COMMON_HEAD + (
@@ -125,25 +129,17 @@ CDP_REPLICA_TASK_SESSION = Resource(
         Field('policy_session_uid', 'policy_session_uid', filter_field='PolicySessionUid'),
         Field('policy_session_id', 'policy_session_uid', ID),
         Field('policy_session_name', 'CdpReplicaSessionReference', LINK_NAME, filter_field='PolicySessionName'),
-        Field('creation_time_utc', 'creation_time_utc', TIME),
-        Field('end_time_utc', 'end_time_utc', TIME),
-        Field('state', 'state', filter_field='State'),
-        Field('result', 'result', filter_field='Result'),
-        Field('reason', 'reason'),
-        Field('total_size', 'total_size', INT),
-        Field('backup_server_name', 'BackupServerReference', LINK_NAME, filter_field='BackupServerName'),
-    ),
+    ) + _RUN + (
+    ) + _TASK_TAIL,
 )
 
 REPLICA_JOB_SESSION = Resource(
     query_type='ReplicaJobSession',
     collection='replicaSessions',
-    list_name='ReplicaJobSessions',
     filter_fields=('UID', 'Name', 'JobType', 'JobUid', 'JobName', 'CreationTime', 'EndTime', 'State', 'Result',
                    'IsRetry', 'BackupServerUid', 'BackupServerName'),
     # The entity carries CreationTimeUTC, but the query service filters and sorts on CreationTime.
     time_field='CreationTime',
-    id_filter_field='UID',
     states=SESSION_STATES,
     results=('None',) + RESULTS,
     fields=_COMMON_HEAD + (
@@ -151,25 +147,19 @@ REPLICA_JOB_SESSION = Resource(
         Field('job_uid', 'job_uid', filter_field='JobUid'),
         Field('job_name', 'job_name', filter_field='JobName'),
         Field('job_type', 'job_type', filter_field='JobType'),
-        Field('creation_time_utc', 'creation_time_utc', TIME),
-        Field('end_time_utc', 'end_time_utc', TIME),
-        Field('state', 'state', filter_field='State'),
-        Field('result', 'result', filter_field='Result'),
+    ) + _RUN + (
         Field('progress', 'progress', INT),
         Field('is_retry', 'is_retry', BOOL, filter_field='IsRetry'),
-        Field('backup_server_name', 'BackupServerReference', LINK_NAME, filter_field='BackupServerName'),
-    ),
+    ) + _BACKUP_SERVER,
 )
 
 REPLICA_TASK_SESSION = Resource(
     query_type='ReplicaTaskSession',
     # The entity's Href says /repicaTaskSessions (an EM typo); the documented collection is used here.
     collection='replicaTaskSessions',
-    list_name='ReplicaTaskSessions',
     filter_fields=('UID', 'Name', 'CreationTime', 'EndTime', 'State', 'Result', 'Reason', 'TotalSize',
                    'JobSessionUid', 'JobUid', 'JobName', 'BackupServerUid', 'BackupServerName', 'VmDisplayName'),
     time_field='CreationTime',
-    id_filter_field='UID',
     states=TASK_STATES,
     results=RESULTS,
     fields=_COMMON_HEAD + (
@@ -177,14 +167,8 @@ REPLICA_TASK_SESSION = Resource(
         Field('job_session_uid', 'job_session_uid', filter_field='JobSessionUid'),
         Field('job_session_id', 'job_session_uid', ID),
         Field('job_session_name', 'ReplicaJobSessionReference', LINK_NAME),
-        Field('creation_time_utc', 'creation_time_utc', TIME),
-        Field('end_time_utc', 'end_time_utc', TIME),
-        Field('state', 'state', filter_field='State'),
-        Field('result', 'result', filter_field='Result'),
-        Field('reason', 'reason'),
-        Field('total_size', 'total_size', INT),
-        Field('backup_server_name', 'BackupServerReference', LINK_NAME, filter_field='BackupServerName'),
-    ),
+    ) + _RUN + (
+    ) + _TASK_TAIL,
 )
 
 RESOURCES = dict((resource.query_type, resource) for resource in (

@@ -21,11 +21,11 @@ ALL = sorted(res.RESOURCES.values(), key=lambda resource: resource.query_type)
 
 def test_the_four_resources():
     assert sorted(res.RESOURCES) == ['CdpReplicaSession', 'CdpReplicaTaskSession', 'ReplicaJobSession', 'ReplicaTaskSession']
-    assert [(r.query_type, r.collection, r.list_name, r.time_field, r.id_filter_field) for r in ALL] == [
-        ('CdpReplicaSession', 'cdpReplicaSessions', 'CdpReplicaSessions', 'CreationTimeUTC', 'Id'),
-        ('CdpReplicaTaskSession', 'cdpReplicaTaskSessions', 'CdpReplicaTaskSessions', 'CreationTimeUTC', 'Id'),
-        ('ReplicaJobSession', 'replicaSessions', 'ReplicaJobSessions', 'CreationTime', 'UID'),
-        ('ReplicaTaskSession', 'replicaTaskSessions', 'ReplicaTaskSessions', 'CreationTime', 'UID'),
+    assert [(r.query_type, r.collection, r.time_field) for r in ALL] == [
+        ('CdpReplicaSession', 'cdpReplicaSessions', 'CreationTimeUTC'),
+        ('CdpReplicaTaskSession', 'cdpReplicaTaskSessions', 'CreationTimeUTC'),
+        ('ReplicaJobSession', 'replicaSessions', 'CreationTime'),
+        ('ReplicaTaskSession', 'replicaTaskSessions', 'CreationTime'),
     ]
     for resource in ALL:
         assert resource.uid_type == resource.query_type
@@ -61,7 +61,6 @@ def test_filter_fields_of_returned_fields_are_server_filterable(resource):
         if field.filter_field and not (resource is res.CDP_REPLICA_TASK_SESSION and field.key == 'result'):
             assert resource.server_filterable(field.filter_field), field
     assert resource.server_filterable(resource.time_field)
-    assert resource.server_filterable(resource.id_filter_field)
     assert resource.server_filterable('name') and resource.server_filterable('NAME')
     assert not resource.server_filterable('NoSuchField')
 

@@ -36,8 +36,8 @@ TRIPLE = {
 # BackupJobSession is not one of the collection's resources; its JSON has the job-session shape of
 # ReplicaJobSession (plus FailureMessage), so a description built from those fields reads it.
 BACKUP_JOB_SESSION = res.Resource(
-    query_type='BackupJobSession', collection='backupSessions', list_name='BackupJobSessions', filter_fields=(),
-    time_field='CreationTime', id_filter_field='UID',
+    query_type='BackupJobSession', collection='backupSessions', filter_fields=(),
+    time_field='CreationTime',
     fields=res.REPLICA_JOB_SESSION.fields + (res.Field('failure_message', 'failure_message'),))
 
 
