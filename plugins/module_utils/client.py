@@ -177,11 +177,7 @@ class EMClient:
         applied here, to each page, instead of being sent.
         """
         server_conditions = [c for c in conditions if resource.server_filterable(c.field)]
-        local_conditions = [c for c in conditions if not resource.server_filterable(c.field)]
-        for condition in local_conditions:
-            if condition.op not in ('==', '!='):
-                raise ValueError('%s cannot be filtered with %s on %s' % (
-                    condition.field, condition.op, resource.query_type))
+        local_tests = _local_tests(resource, [c for c in conditions if not resource.server_filterable(c.field)])
         params = [('type', resource.query_type), ('format', 'References' if references else 'Entities')]
         filter_text = build_filter(server_conditions, raw_filter)
         if filter_text:
@@ -202,8 +198,8 @@ class EMClient:
                 items = [wire.normalise_item(resource, item) for item in raw_items]
             except wire.BodyError as exc:
                 raise errors.EMMalformedResponseError(str(exc), method='GET', path=self._display(path), status=200)
-            if local_conditions:
-                items = [item for item in items if _matches(resource, item, local_conditions)]
+            if local_tests:
+                items = [item for item in items if _matches(item, local_tests)]
             yield items
             pages_count = info[1] if info else None
             if not raw_items or pages_count is None or page >= pages_count:
@@ -354,18 +350,26 @@ def resource_is_fully_server_filtered(resource, conditions):
     return all(resource.server_filterable(condition.field) for condition in conditions)
 
 
-def _matches(resource, item, conditions):
+def _fold(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+def _local_tests(resource, conditions):
+    """Conditions the server does not offer, as ``(item key, wanted values, equal)``; checked before any request."""
     by_filter_field = dict((field.filter_field.lower(), field.key) for field in resource.fields if field.filter_field)
+    tests = []
     for condition in conditions:
         key = by_filter_field.get(condition.field.lower())
         if key is None:
             raise ValueError('%s has no field %s' % (resource.query_type, condition.field))
-        value = (item.get(key) or '').lower() if isinstance(item.get(key), str) else item.get(key)
-        wanted = [v.lower() if isinstance(v, str) else v for v in condition.values()]
-        found = value in wanted
-        if found != (condition.op == '=='):
-            return False
-    return True
+        if condition.op not in ('==', '!='):
+            raise ValueError('%s cannot be filtered with %s on %s' % (condition.field, condition.op, resource.query_type))
+        tests.append((key, [_fold(value) for value in condition.values()], condition.op == '=='))
+    return tests
+
+
+def _matches(item, tests):
+    return all((_fold(item.get(key)) in wanted) == equal for key, wanted, equal in tests)
 
 
 def _retry_after_seconds(value):

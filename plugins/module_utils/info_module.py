@@ -56,9 +56,6 @@ def check_connection_options(params):
         return 'retries: must not be negative, got %d' % params['retries']
     if not (params.get('username') or '').strip():
         return 'username: must not be empty'
-    host = params['host'].strip().split('://', 1)[-1].rstrip('/')
-    if host.count(':') == 1:
-        return 'host: %r holds a port; give the host name alone and the port in the port option' % params['host']
     if params.get('ca_path') and not os.path.isfile(params['ca_path']):
         return 'ca_path: %s is not a file; give the PEM file of the CA that signed the EM certificate' % params['ca_path']
     return None
