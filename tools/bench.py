@@ -22,9 +22,9 @@ sys.path.insert(0, os.path.join(ROOT, 'tests', 'simulator'))
 from emsim.dataset import generate  # noqa: E402  pylint: disable=wrong-import-position
 from emsim.server import Simulator  # noqa: E402  pylint: disable=wrong-import-position
 
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils.client import EMClient  # noqa: E402
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils.query import Condition  # noqa: E402
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils.resources import (  # noqa: E402
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._client import EMClient  # noqa: E402
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._query import Condition  # noqa: E402
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._resources import (  # noqa: E402
     CDP_REPLICA_SESSION, CDP_REPLICA_TASK_SESSION, REPLICA_JOB_SESSION)
 
 NOW = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.timezone.utc)

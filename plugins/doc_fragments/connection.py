@@ -8,7 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # The connection options every module shares. plugins/module_utils/info_module.py holds the
+    # The connection options every module shares. plugins/module_utils/_info_module.py holds the
     # matching argument spec; tests/unit/plugins/module_utils/test_info_module.py keeps the two equal.
     DOCUMENTATION = r'''
 options:

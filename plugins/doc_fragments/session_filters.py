@@ -9,7 +9,7 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
     # The filter options every session info module shares (argument spec: session_filter_argument_spec
-    # in plugins/module_utils/info_module.py). Each module documents state and result itself: their
+    # in plugins/module_utils/_info_module.py). Each module documents state and result itself: their
     # choices differ by resource.
     DOCUMENTATION = r'''
 options:

@@ -128,8 +128,8 @@ sessions:
       sample: vbr01.example.com
 '''
 
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils.info_module import InfoModuleSpec, run_info_module
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils.resources import REPLICA_JOB_SESSION
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._info_module import InfoModuleSpec, run_info_module
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._resources import REPLICA_JOB_SESSION
 
 SPEC = InfoModuleSpec(
     REPLICA_JOB_SESSION,

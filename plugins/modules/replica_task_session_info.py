@@ -135,9 +135,9 @@ task_sessions:
       sample: vbr01.example.com
 '''
 
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils.info_module import (
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._info_module import (
     InfoModuleSpec, run_info_module, uid_condition)
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils.resources import REPLICA_TASK_SESSION
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._resources import REPLICA_TASK_SESSION
 
 SPEC = InfoModuleSpec(
     REPLICA_TASK_SESSION,

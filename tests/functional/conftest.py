@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 from emsim.dataset import Dataset, generate  # noqa: E402  pylint: disable=wrong-import-position
 from emsim.server import Simulator  # noqa: E402  pylint: disable=wrong-import-position
 
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils.client import EMClient  # noqa: E402
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._client import EMClient  # noqa: E402
 
 USERNAME = 'Administrator'
 PASSWORD = 'Sup3r-S3cret!Pa55'

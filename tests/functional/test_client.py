@@ -8,9 +8,9 @@ import pytest
 
 from conftest import PASSWORD, RESTRICTED_PASSWORD, RESTRICTED_USERNAME, USERNAME
 
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils import errors
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils.query import Condition
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils.resources import (
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _errors as errors
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._query import Condition
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._resources import (
     CDP_REPLICA_SESSION, CDP_REPLICA_TASK_SESSION, REPLICA_JOB_SESSION, REPLICA_TASK_SESSION)
 
 

@@ -20,9 +20,9 @@ import yaml
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.veeam.enterprise_manager.plugins.doc_fragments import connection
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils import info_module
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils import resources as res
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils.query import build_filter
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _info_module as info_module
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _resources as res
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._query import build_filter
 
 UUID = '6b872a71-51e8-437a-8d45-5c6494b92f3f'
 

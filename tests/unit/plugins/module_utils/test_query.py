@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Filter building, timestamps and UIDs (plugins/module_utils/query.py).
+"""Filter building, timestamps and UIDs (plugins/module_utils/_query.py).
 
 A small reference parser of the EM filter grammar (below) decodes what build_filter writes, to
 show that a value holding quotes, ``;``, ``,``, parentheses, backslashes or non-ASCII text comes
@@ -19,7 +19,7 @@ import re
 
 import pytest
 
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils.query import (
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._query import (
     Condition, build_filter, format_time, format_value, normalise_time, parse_time, parse_time_option, parse_uid,
     uuid_from_uid)
 

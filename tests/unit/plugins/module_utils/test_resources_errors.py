@@ -10,8 +10,8 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils import errors
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils import resources as res
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _errors as errors
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _resources as res
 
 UUID = '6b872a71-51e8-437a-8d45-5c6494b92f3f'
 ALL = sorted(res.RESOURCES.values(), key=lambda resource: resource.query_type)

@@ -18,8 +18,8 @@ import os
 
 import pytest
 
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils import resources as res
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils import wire
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _resources as res
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _wire as wire
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'fixtures')
 

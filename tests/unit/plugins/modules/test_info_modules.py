@@ -6,7 +6,7 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils import client as em_client
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _client as em_client
 from ansible_collections.veeam.enterprise_manager.plugins.modules import (
     cdp_replica_session_info, cdp_replica_task_session_info, replica_session_info, replica_task_session_info)
 

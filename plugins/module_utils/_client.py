@@ -5,6 +5,8 @@
 
 """The one Enterprise Manager REST API client. Nothing else in the collection touches ``requests``.
 
+Private to this collection: not a public API; names and signatures may change in any release.
+
 Use it as a context manager: it logs on when entered and logs out on every way out::
 
     with EMClient('em.example.com', username='DOMAIN\\\\user', password='...') as client:
@@ -38,9 +40,9 @@ except ImportError:  # pragma: no cover - reported by the module with missing_re
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils import errors
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils import wire
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils.query import build_filter
+from . import _errors as errors
+from . import _wire as wire
+from ._query import build_filter
 
 NAMESPACE = 'http://www.veeam.com/ent/v1.0'
 TOKEN_HEADER = 'X-RestSvcSessionId'

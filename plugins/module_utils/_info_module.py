@@ -5,6 +5,8 @@
 
 """What every info module shares: the connection options and the run of one query.
 
+Private to this collection: not a public API; names and signatures may change in any release.
+
 A module describes itself (its resource, its extra options and how they become filter
 conditions) and hands over to ``run_info_module``; this file turns options into a query, runs it
 through the client, and turns every error into a ``fail_json`` with a readable message.
@@ -13,14 +15,13 @@ through the client, and turns every error into a ``fail_json`` with a readable m
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils import client as em_client
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils import errors
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils import wire
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils.query import (
+from . import _client as em_client
+from ._connection import CONNECTION_OPTIONS, check_connection_options, client_from_params
+from . import _errors as errors
+from . import _wire as wire
+from ._query import (
     Condition, parse_time_option, parse_uid)
 
 
@@ -29,45 +30,14 @@ FILTER_OPTIONS = ('name', 'state', 'result', 'created_after', 'created_before', 
 
 
 def connection_argument_spec():
-    """The connection options, one definition for every module (see doc_fragments/connection.py)."""
-    return dict(
-        host=dict(type='str', required=True, fallback=(env_fallback, ['VEEAM_EM_HOST'])),
-        port=dict(type='int', default=9398, fallback=(env_fallback, ['VEEAM_EM_PORT'])),
-        username=dict(type='str', required=True, fallback=(env_fallback, ['VEEAM_EM_USERNAME'])),
-        password=dict(type='str', required=True, no_log=True, fallback=(env_fallback, ['VEEAM_EM_PASSWORD'])),
-        validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['VEEAM_EM_VALIDATE_CERTS'])),
-        ca_path=dict(type='path', fallback=(env_fallback, ['VEEAM_EM_CA_PATH'])),
-        timeout=dict(type='int', default=30),
-        retries=dict(type='int', default=3),
-        api_version=dict(type='str', default='latest'),
-        wire_format=dict(type='str', default='xml', choices=['xml', 'json']),
-    )
-
-
-def check_connection_options(params):
-    """Values the argument spec cannot check; returns an error message naming the option, or None."""
-    if not (params.get('host') or '').strip():
-        return 'host: must not be empty'
-    if not 1 <= params['port'] <= 65535:
-        return 'port: %d is not a TCP port (1-65535); EM listens on 9398' % params['port']
-    if params['timeout'] <= 0:
-        return 'timeout: must be a positive number of seconds, got %d' % params['timeout']
-    if params['retries'] < 0:
-        return 'retries: must not be negative, got %d' % params['retries']
-    if not (params.get('username') or '').strip():
-        return 'username: must not be empty'
-    if params.get('ca_path') and not os.path.isfile(params['ca_path']):
-        return 'ca_path: %s is not a file; give the PEM file of the CA that signed the EM certificate' % params['ca_path']
-    return None
-
-
-def client_from_params(params, warn):
-    """An EMClient configured from the connection options."""
-    return em_client.EMClient(
-        host=params['host'], port=params['port'], username=params['username'], password=params['password'],
-        validate_certs=params['validate_certs'], ca_path=params['ca_path'], timeout=params['timeout'],
-        retries=params['retries'], api_version=params['api_version'], wire_format=params['wire_format'],
-        warn=warn)
+    """The connection options as an argument spec, each with its ``VEEAM_EM_*`` fallback (see _connection.py)."""
+    spec = {}
+    for name, definition in CONNECTION_OPTIONS.items():
+        option = dict((key, value) for key, value in definition.items() if key != 'env')
+        if 'env' in definition:
+            option['fallback'] = (env_fallback, [definition['env']])
+        spec[name] = option
+    return spec
 
 
 def session_filter_argument_spec(resource):

@@ -5,6 +5,8 @@
 
 """Building query-service filters, and reading the values users give for them.
 
+Private to this collection: not a public API; names and signatures may change in any release.
+
 The EM filter grammar: ``Field<op>Value`` comparisons with ``== != < > <= >=``, ``;`` for AND,
 ``,`` for OR, parentheses to group. Values are double-quoted here, always, with an inner ``"``
 doubled, so that names holding ``;``, ``,``, ``&``, quotes, spaces or non-ASCII characters select

@@ -5,6 +5,8 @@
 
 """Turning EM response bodies (XML, EM 12 JSON, EM 13 JSON) into one plain shape.
 
+Private to this collection: not a public API; names and signatures may change in any release.
+
 Both wire formats become the same tree: dicts with snake_case keys (``CreationTimeUTC``,
 ``creationTimeUTC`` and the XML element ``<CreationTimeUTC>`` all become ``creation_time_utc``;
 XML attributes become keys like elements), lists where the API has lists. On that tree, the
@@ -27,8 +29,8 @@ except ImportError:  # pragma: no cover - reported by the module with missing_re
     HAS_XMLTODICT = False
     XMLTODICT_IMPORT_ERROR = traceback.format_exc()
 
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils import resources as res
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils.query import normalise_time, uuid_from_uid
+from . import _resources as res
+from ._query import normalise_time, uuid_from_uid
 
 BOM = u'\ufeff'
 

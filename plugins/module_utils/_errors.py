@@ -5,6 +5,8 @@
 
 """Typed errors raised by the Enterprise Manager client.
 
+Private to this collection: not a public API; names and signatures may change in any release.
+
 Every error knows the request it belongs to (method and URL path), the HTTP status when
 there was one, the server's own message, and a hint that tells a person what to do next.
 Modules turn them into ``fail_json`` messages with ``str(error)``; nothing here ever holds a

@@ -5,6 +5,8 @@
 
 """Each Enterprise Manager resource the collection reads, described once, as data.
 
+Private to this collection: not a public API; names and signatures may change in any release.
+
 A resource names its query type, its URL collection, the fields its filter accepts (they differ:
 ReplicaJobSession filters on ``CreationTime`` and ``UID``, the CDP types on ``CreationTimeUTC`` and
 ``Id``), and the fields it returns with their types. The client and the modules read these
