@@ -105,7 +105,7 @@ def test_start_after_a_killed_simulator_takes_the_state_directory_over(state_dir
     assert wait_gone(second['pid'])
 
 
-def test_stop_ignores_a_record_whose_pid_is_not_a_simulator(state_dir, tmp_path):
+def test_stop_ignores_a_record_whose_pid_is_not_a_simulator(state_dir):
     directory, dummy = state_dir
     os.makedirs(directory)
     # A live process that is not emsim (the pid of a stale record may have been reused).
