@@ -12,11 +12,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 collection=$1
 shift
-python=${PYTHON:-python3}
+# Absolute, since the run changes directory and the EXIT trap still needs it.
+python=$(command -v "${PYTHON:-python3}") || { echo "integration.sh: no Python at ${PYTHON:-python3}" >&2; exit 1; }
+python=$(cd "$(dirname "$python")" && pwd)/$(basename "$python")
 source_config=${INTEGRATION_CONFIG:-$here/tests/integration/integration_config.yml}
 target_config=$collection/tests/integration/integration_config.yml
 
-# Prints "real <host:port>" for a config that names an EM (after writing the normalised copy),
+# Prints "real <host:port>; <mode>" for a config that names an EM (after writing the normalised copy),
 # "simulator" when there is none; exits non-zero, naming the key, on a config that cannot work.
 mode=$("$python" - "$source_config" "$target_config" <<'PY'
 import json, os, sys
@@ -51,7 +53,8 @@ if problems:
 os.makedirs(os.path.dirname(target), exist_ok=True)
 with open(target, 'w', encoding='utf-8') as out:
     json.dump(config, out, indent=1)
-print('real %s:%s%s' % (config['em_host'], config['em_port'], ' (a simulator, em_is_simulator: true)' if config['em_is_simulator'] else ''))
+print('real %s:%s; %s' % (config['em_host'], config['em_port'], 'em_is_simulator: true, the simulator-only checks run too'
+                          if config['em_is_simulator'] else 'read-only, the simulator-only checks are skipped'))
 PY
 )
 
@@ -76,7 +79,7 @@ with open(sys.argv[2], 'w', encoding='utf-8') as out:
 PY
   echo "integration: against the bundled EM simulator (no em_host in $source_config)"
 else
-  echo "integration: against the Enterprise Manager at ${mode#real } from $source_config; simulator-only checks are skipped unless em_is_simulator is true"
+  echo "integration: against the Enterprise Manager at ${mode#real } (from $source_config)"
 fi
 
 cd "$collection"
