@@ -41,9 +41,10 @@ for key, default in (('em_is_simulator', False), ('em_validate_certs', True)):
     config.setdefault(key, default)
     if not isinstance(config[key], bool):
         problems.append('%s must be true or false, not %r' % (key, config[key]))
-config.setdefault('em_port', 9398)
-if not isinstance(config['em_port'], int) or isinstance(config['em_port'], bool):
-    problems.append('em_port must be a number')
+for key, default in (('em_port', 9398), ('em_lookback_days', 7)):
+    config.setdefault(key, default)
+    if not isinstance(config[key], int) or isinstance(config[key], bool) or config[key] <= 0:
+        problems.append('%s must be a positive whole number, not %r' % (key, config[key]))
 if config.get('em_ca_path'):
     config['em_ca_path'] = os.path.abspath(os.path.expanduser(config['em_ca_path']))
     if not os.path.isfile(config['em_ca_path']):
