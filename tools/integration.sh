@@ -16,6 +16,10 @@ shift
 python=$(command -v "${PYTHON:-python3}") || { echo "integration.sh: no Python at ${PYTHON:-python3}" >&2; exit 1; }
 python=$(cd "$(dirname "$python")" && pwd)/$(basename "$python")
 source_config=${INTEGRATION_CONFIG:-$here/tests/integration/integration_config.yml}
+if [ -n "${INTEGRATION_CONFIG:-}" ] && [ ! -f "$INTEGRATION_CONFIG" ]; then
+  echo "integration.sh: INTEGRATION_CONFIG names no file: $INTEGRATION_CONFIG" >&2
+  exit 1
+fi
 target_config=$collection/tests/integration/integration_config.yml
 
 # Prints "real <host:port>; <mode>" for a config that names an EM (after writing the normalised copy),
