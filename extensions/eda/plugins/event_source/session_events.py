@@ -136,6 +136,7 @@ options:
     description:
       - A file in which the source keeps the keys of the sessions it has sent, written atomically after
         each poll, so that a restart neither loses nor repeats an event. Its directory must exist.
+      - An empty value means no state file.
     type: path
   hosts:
     description:
@@ -170,7 +171,8 @@ EXAMPLES = r"""
 """
 
 LOGGER = logging.getLogger(__name__)
-UTC = datetime.timezone.utc  # noqa: UP017 - datetime.UTC needs Python 3.11; decision environments may have 3.10
+# datetime.UTC needs Python 3.11; decision environments may still run 3.10.
+UTC = datetime.timezone.utc
 
 # Source argument -> (resource query type in _resources.py, the info module that returns the same keys).
 KINDS = {
@@ -365,7 +367,8 @@ def parse_options(args: dict[str, Any], environ: Any, utils: dict[str, Any]) -> 
         raise ConfigurationError(msg)
     options["emit_existing"] = _as_bool(args.get("emit_existing", False), "emit_existing")
 
-    state_file = args.get("state_file")
+    # An empty value counts as unset: a rulebook cannot leave an argument out conditionally.
+    state_file = args.get("state_file") or None
     if state_file is not None:
         state_file = os.path.abspath(os.path.expanduser(str(state_file)))
         if not os.path.isdir(os.path.dirname(state_file)):
@@ -373,7 +376,7 @@ def parse_options(args: dict[str, Any], environ: Any, utils: dict[str, Any]) -> 
             raise ConfigurationError(msg)
     options["state_file"] = state_file
 
-    hosts = args.get("hosts")
+    hosts = args.get("hosts") or None
     options["hosts"] = _as_list(hosts, "hosts") if hosts is not None else None
     return options
 
