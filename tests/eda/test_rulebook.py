@@ -32,7 +32,8 @@ def wait(predicate, timeout, what, process, output):
         time.sleep(0.2)
 
 
-def test_the_example_rulebook_runs_its_playbook_once_per_new_failure(sim, tmp_path):
+def rulebook_command(sim, tmp_path, password=PASSWORD):
+    """The ansible-rulebook command line for the collection's example rulebook, and its environment."""
     bin_dir = os.path.dirname(sys.executable)
     rulebook_cli = os.path.join(bin_dir, 'ansible-rulebook')
     assert os.path.exists(rulebook_cli), 'ansible-rulebook is not installed next to %s (make venv)' % sys.executable
@@ -49,17 +50,22 @@ def test_the_example_rulebook_runs_its_playbook_once_per_new_failure(sim, tmp_pa
         'PATH': bin_dir + os.pathsep + env.get('PATH', ''),
         'ANSIBLE_COLLECTIONS_PATH': collections_path,
         'VEEAM_EM_HOST': '127.0.0.1', 'VEEAM_EM_PORT': str(sim.port), 'VEEAM_EM_USERNAME': USERNAME,
-        'VEEAM_EM_PASSWORD': PASSWORD, 'VEEAM_EM_CA_PATH': sim.ca_path,
+        'VEEAM_EM_PASSWORD': password, 'VEEAM_EM_CA_PATH': sim.ca_path,
         # Let Python, not the JVM, handle SIGTERM, so the source is cancelled and logs out (docs/eda.md).
         'JAVA_TOOL_OPTIONS': '-Xrs',
         'ANSIBLE_NOCOLOR': '1', 'NO_COLOR': '1', 'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
     })
+    command = [rulebook_cli, '--rulebook', 'veeam.enterprise_manager.failed_sessions', '-i', 'inventory.yml',
+               '--vars', 'vars.yml']
+    return command, env
+
+
+def test_the_example_rulebook_runs_its_playbook_once_per_new_failure(sim, tmp_path):
+    command, env = rulebook_command(sim, tmp_path)
     output = tmp_path / 'rulebook.out'
     with open(output, 'wb') as out:
         process = subprocess.Popen(  # pylint: disable=consider-using-with
-            [rulebook_cli, '--rulebook', 'veeam.enterprise_manager.failed_sessions', '-i', 'inventory.yml',
-             '--vars', 'vars.yml'],
-            cwd=str(tmp_path), env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            command, cwd=str(tmp_path), env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
         # Two polls of the CDP sessions: the first one remembered the failures already there.
         wait(lambda: query_count(sim, 'CdpReplicaSession') >= 2, 90, 'two polls', process, output)
@@ -86,6 +92,18 @@ def test_the_example_rulebook_runs_its_playbook_once_per_new_failure(sim, tmp_pa
     assert uid in reports[0] and 'e2e failure while the rulebook runs' in reports[0]
     assert PASSWORD not in text
     assert sim.open_logon_sessions() == 0, 'the source logged out when ansible-rulebook stopped'
+
+
+def test_refused_credentials_end_the_rulebook_with_a_clear_message(sim, tmp_path):
+    wrong = 'Wrong-But-Long-Pa55word'
+    command, env = rulebook_command(sim, tmp_path, password=wrong)
+    done = subprocess.run(command, cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=120,
+                          check=False, stdin=subprocess.DEVNULL)
+    text = done.stdout + done.stderr
+    assert done.returncode != 0, text
+    assert 'Source error: ConfigurationError' in text and 'HTTP 401' in text and 'VEEAM_EM_PASSWORD' in text, text
+    assert 'Traceback' not in text and wrong not in text
+    assert query_count(sim) == 0
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,13 @@
 """The source's arguments and its memory of sent sessions, driven directly (no event loop needed)."""
 
 import datetime
+import json
+import subprocess
+import sys
 
 import pytest
 
-from conftest import failed_cdp_session
+from conftest import PASSWORD, SOURCE_PATH, USERNAME, failed_cdp_session
 
 UTC = datetime.timezone.utc
 
@@ -49,4 +52,60 @@ def test_the_memory_of_sent_sessions_is_bounded_by_age(source, sim, args):
         assert poller.seen.keys == {}
     finally:
         poller.close()
+    assert sim.open_logon_sessions() == 0
+
+
+def test_documentation_matches_the_arguments_and_their_defaults(source):
+    """DOCUMENTATION (what ansible-doc and the Galaxy importer read) names exactly the accepted arguments."""
+    import yaml  # pylint: disable=import-outside-toplevel
+    utils = source.load_module_utils()
+    documented = yaml.safe_load(source.DOCUMENTATION)['options']
+    connection = utils['_connection'].CONNECTION_OPTIONS
+    own = {'kinds', 'results', 'interval', 'lookback', 'emit_existing', 'state_file', 'hosts'}
+    assert set(documented) == set(connection) | own
+    for name, definition in connection.items():
+        assert documented[name]['type'] == definition['type'], name
+        assert documented[name].get('default') == definition.get('default'), name
+        assert bool(documented[name].get('required')) == bool(definition.get('required')), name
+        if definition.get('env'):
+            assert definition['env'] in ' '.join(documented[name]['description']), name
+    assert documented['kinds']['choices'] == list(source.KINDS)
+    assert documented['kinds']['default'] == list(source.DEFAULT_KINDS)
+    assert documented['results']['default'] == list(source.DEFAULT_RESULTS)
+    assert source.parse_duration(documented['interval']['default'], 'interval') == source.DEFAULT_INTERVAL
+    assert source.parse_duration(documented['lookback']['default'], 'lookback') == source.DEFAULT_LOOKBACK
+    assert yaml.safe_load(source.EXAMPLES)[0]['sources'][0]['veeam.enterprise_manager.session_events']
+
+
+def test_the_source_needs_nothing_from_ansible(sim):
+    """ansible-rulebook runs sources with runpy: the source and the module_utils it loads must work with
+    ``ansible`` and ``ansible_collections`` absent. A fresh interpreter that refuses both runs one poll."""
+    script = r'''
+import asyncio, importlib.abc, importlib.util, json, sys
+
+class Refuse(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('ansible', 'ansible_collections'):
+            raise ImportError('%s may not be imported here' % name)
+        return None
+
+sys.meta_path.insert(0, Refuse())
+spec = importlib.util.spec_from_file_location('session_events', sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+utils = module.load_module_utils()
+options = module.parse_options(json.loads(sys.argv[2]), {}, utils)
+poller = module.SessionPoller(utils, options)
+events = poller.poll()
+poller.close()
+print(json.dumps({'events': len(events), 'ansible': sorted(m for m in sys.modules if m.startswith('ansible'))}))
+'''
+    args = {'host': '127.0.0.1', 'port': sim.port, 'username': USERNAME, 'password': PASSWORD,
+            'ca_path': sim.ca_path, 'emit_existing': True, 'kinds': ['cdp_replica_sessions']}
+    done = subprocess.run([sys.executable, '-c', script, SOURCE_PATH, json.dumps(args)], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result['ansible'] == []
+    assert result['events'] >= 1
     assert sim.open_logon_sessions() == 0

@@ -40,10 +40,10 @@ description:
   - Connection trouble, timeouts and server errors are logged and retried at the next poll. Configuration
     errors (bad options, refused credentials, a missing role, an unverifiable certificate, a port that
     is not the EM REST API) end the source at once with a message naming the cause.
-  - Each event is C({"veeam_em": {"em": <host>, "kind": <kind>, ...}}) with the same keys the info module of
-    that kind returns (for example C(id), C(uid), C(name), C(policy_name) or C(job_name), C(result),
-    C(state), C(creation_time_utc), C(end_time_utc), C(failure_message) or C(reason), C(vm_display_name),
-    C(backup_server_name)), and C(meta.hosts) when O(hosts) is set.
+  - "Each event holds one key, C(veeam_em): the EM host (C(em)), the kind of session (C(kind)), and the same keys
+    the info module of that kind returns (for example C(id), C(uid), C(name), C(policy_name) or C(job_name),
+    C(result), C(state), C(creation_time_utc), C(end_time_utc), C(failure_message) or C(reason),
+    C(vm_display_name), C(backup_server_name)). It also has C(meta.hosts) when O(hosts) is set."
 options:
   host:
     description:
@@ -129,7 +129,7 @@ options:
       - Whether the first poll sends events for sessions that had already finished before the source
         started. With V(false) they are remembered and not sent, so a restarted activation does not
         replay old failures.
-      - Ignored when O(state_file) holds a saved state: the saved state says what was already sent.
+      - Ignored when O(state_file) holds a saved state, which says what was already sent.
     type: bool
     default: false
   state_file:
