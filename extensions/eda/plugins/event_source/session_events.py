@@ -174,7 +174,8 @@ LOGGER = logging.getLogger(__name__)
 # datetime.UTC needs Python 3.11; decision environments may still run 3.10.
 UTC = datetime.timezone.utc
 
-# Source argument -> (resource query type in _resources.py, the info module that returns the same keys).
+# The kinds argument -> the query type of the resource in _resources.py (the info module of the same name
+# returns the same keys).
 KINDS = {
     "cdp_replica_sessions": "CdpReplicaSession",
     "cdp_replica_task_sessions": "CdpReplicaTaskSession",
