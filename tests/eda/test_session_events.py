@@ -37,9 +37,8 @@ async def test_a_failure_appearing_between_polls_is_emitted_exactly_once(source,
     assert event['em'] == '127.0.0.1' and event['kind'] == 'cdp_replica_sessions'
     # The same keys and values the info module returns for this session (both come from the client).
     utils = source.load_module_utils()
-    client = utils['_connection'].client_from_params(dict(
-        utils['_connection'].CONNECTION_OPTIONS and {k: d.get('default') for k, d in utils['_connection'].CONNECTION_OPTIONS.items()},
-        host='127.0.0.1', port=sim.port, username=USERNAME, password=PASSWORD, ca_path=sim.ca_path), lambda m: None)
+    client = utils['_client'].EMClient('127.0.0.1', port=sim.port, username=USERNAME, password=PASSWORD,
+                                       ca_path=sim.ca_path, timeout=10)
     with client:
         expected = client.get_entity(utils['_resources'].CDP_REPLICA_SESSION, record['uuid'])
     assert {k: v for k, v in event.items() if k not in ('em', 'kind')} == expected

@@ -191,7 +191,7 @@ PAGE_SIZE = 100
 STATE_VERSION = 1
 # The package name plugins/module_utils is loaded under (it is not importable as ansible_collections here).
 UTILS_PACKAGE = "_veeam_enterprise_manager_module_utils"
-UTILS_MODULES = ("_errors", "_query", "_resources", "_conditions", "_connection")
+UTILS_MODULES = ("_errors", "_query", "_resources", "_conditions", "_client", "_connection")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
