@@ -247,3 +247,42 @@ async def test_meta_hosts_limits_the_playbook(source, sim, queue, args):
     finally:
         await stop(task)
     assert all(event['meta'] == {'hosts': ['vbr01', 'vbr02']} for event in queue.events)
+
+
+class StuckQueue:
+    """A queue that takes one event and then blocks, as a full queue of a busy rulebook does."""
+
+    def __init__(self):
+        self.events = []
+        self.stuck = asyncio.Event()
+
+    async def put(self, event):
+        if self.events:
+            self.stuck.set()
+            await asyncio.Event().wait()
+        self.events.append(event)
+
+
+async def test_an_event_not_yet_queued_when_cancelled_is_sent_after_a_restart(source, sim, args, tmp_path, queue):
+    """Sessions are remembered only once their event is on the queue: a stop never loses an event."""
+    args.update(state_file=str(tmp_path / 'state.json'), emit_existing=True)
+    assert len(expected_failed(sim, 'cdp_replica_sessions', 3600 - 60)) >= 2
+    expected = expected_failed(sim, 'cdp_replica_sessions', 3600 - 60)
+    stuck = StuckQueue()
+    task = asyncio.create_task(source.main(stuck, args))
+    try:
+        await asyncio.wait_for(stuck.stuck.wait(), 20)
+    finally:
+        await stop(task)
+    assert len(stuck.events) == 1
+    task = asyncio.create_task(source.main(queue, args))
+    try:
+        await wait_for(lambda: queue.events, what='the events not queued before the stop')
+        await wait_for_polls(sim, query_count(sim, 'CdpReplicaSession') + 2)
+    finally:
+        await stop(task)
+    first = stuck.events[0]['veeam_em']['uid']
+    assert first not in queue.uids()
+    assert len(queue.uids()) == len(set(queue.uids())) >= 1
+    assert set(queue.uids()) | {first} >= expected
+    assert sim.open_logon_sessions() == 0

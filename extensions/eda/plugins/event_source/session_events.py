@@ -23,7 +23,7 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 DOCUMENTATION = r"""
 ---
@@ -423,6 +423,14 @@ class SeenSessions:
         self.dirty = self.dirty or bool(old)
 
 
+class PollResult(NamedTuple):
+    """What one poll found: ``(key, end time, event or None)`` per session not handled yet, and the
+    end time before which remembered keys can go."""
+
+    sessions: list[tuple[str, str, dict[str, Any] | None]]
+    forget_before: str
+
+
 class SessionPoller:
     """The blocking side of the source: the client, the queries, the seen keys and the state file.
 
@@ -491,42 +499,67 @@ class SessionPoller:
 
     # -- polling ---------------------------------------------------------------------------------
 
-    def poll(self, now: datetime.datetime | None = None) -> list[dict[str, Any]]:
-        """One poll of every kind; returns the events to send (none on the priming poll).
+    def fetch(self, now: datetime.datetime | None = None) -> PollResult:
+        """Query every kind; return the sessions not handled yet, each with its event (None when priming).
 
+        Nothing is remembered here: the caller remembers each session once its event is on the queue, so
+        a source cancelled between the two sends the event again after a restart rather than losing it.
         Raises ConfigurationError for what only the user can fix, and the client's errors otherwise.
         """
         now = now or datetime.datetime.now(UTC)
         since = now - datetime.timedelta(seconds=self.options["lookback"])
-        condition_type = self.utils["_query"].Condition
         with self.lock:
-            if self.client is None:
-                self.client = self._make_client()
-            found = []
-            for kind, resource, conditions, end_field in self.queries:
-                query = [*conditions, condition_type(end_field, ">=", since)]
-                try:
-                    items = self.client.query(resource, query, sort_asc=resource.time_field, page_size=PAGE_SIZE)
-                    found.extend((kind, item) for item in items if item.get("end_time_utc") and item.get("uid"))
-                except ValueError as exc:
-                    raise ConfigurationError(str(exc)) from None
-            found.sort(key=lambda pair: (pair[1]["end_time_utc"], pair[1]["uid"]))
-            events = []
+            found = self._finished_since(since)
+            send = self.seen.primed or self.options["emit_existing"]
+            new = []
             for kind, item in found:
-                if not self.seen.add(f"{item['uid']}|{item.get('result')}", item["end_time_utc"]):
-                    continue
-                if self.seen.primed or self.options["emit_existing"]:
-                    events.append(self._event(kind, item))
+                key = f"{item['uid']}|{item.get('result')}"
+                if key not in self.seen.keys:
+                    new.append((key, item["end_time_utc"], self._event(kind, item) if send else None))
             if not self.seen.primed:
                 self.log.info(
                     "veeam.enterprise_manager.session_events: first poll found %d finished session(s)%s",
-                    len(found),
+                    len(new),
                     "" if self.options["emit_existing"] else "; remembered, not sent (emit_existing: false)",
                 )
+        # Twice the window: no later poll reaches a session that ended before it, even with some clock drift.
+        forget_before = _utc_text(since - datetime.timedelta(seconds=self.options["lookback"]))
+        return PollResult(new, forget_before)
+
+    def _finished_since(self, since: datetime.datetime) -> list[tuple[str, dict[str, Any]]]:
+        """``(kind, item)`` of every session that ended since then with a wanted result, in order of end time."""
+        if self.client is None:
+            self.client = self._make_client()
+        condition_type = self.utils["_query"].Condition
+        found = []
+        for kind, resource, conditions, end_field in self.queries:
+            query = [*conditions, condition_type(end_field, ">=", since)]
+            try:
+                items = self.client.query(resource, query, sort_asc=resource.time_field, page_size=PAGE_SIZE)
+                found.extend((kind, item) for item in items if item.get("end_time_utc") and item.get("uid"))
+            except ValueError as exc:
+                raise ConfigurationError(str(exc)) from None
+        found.sort(key=lambda pair: (pair[1]["end_time_utc"], pair[1]["uid"]))
+        return found
+
+    def remember(self, key: str, ended: str) -> None:
+        """Mark one session as handled (its event, if any, is on the queue)."""
+        with self.lock:
+            self.seen.add(key, ended)
+
+    def finish(self, result: PollResult) -> None:
+        """End a poll: every session it found is handled, and keys too old for any later window go."""
+        with self.lock:
+            for key, ended, _event in result.sessions:
+                self.seen.add(key, ended)
             self.seen.primed = True
-            # Twice the window: no later poll reaches a session that ended before it, even with some clock drift.
-            self.seen.forget_before(_utc_text(since - datetime.timedelta(seconds=self.options["lookback"])))
-            return events
+            self.seen.forget_before(result.forget_before)
+
+    def poll(self, now: datetime.datetime | None = None) -> list[dict[str, Any]]:
+        """One whole poll (fetch, remember, finish); returns the events to send."""
+        result = self.fetch(now)
+        self.finish(result)
+        return [event for _key, _ended, event in result.sessions if event is not None]
 
     def _make_client(self) -> Any:
         try:
@@ -597,7 +630,7 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
         while True:
             started = time.monotonic()
             try:
-                events = await asyncio.to_thread(poller.poll)
+                result = await asyncio.to_thread(poller.fetch)
             except (ConfigurationError, errors.EMError) as exc:
                 fatal = classify(errors, exc)
                 if fatal:
@@ -607,9 +640,12 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
                     "veeam.enterprise_manager.session_events: poll failed, retrying in %gs: %s",
                     options["interval"], exc,
                 )
-                events = []
-            for event in events:
-                await queue.put(event)
+            else:
+                for key, ended, event in result.sessions:
+                    if event is not None:
+                        await queue.put(event)
+                    poller.remember(key, ended)
+                poller.finish(result)
             await asyncio.to_thread(poller.save_state)
             elapsed = time.monotonic() - started
             await asyncio.sleep(max(0.0, options["interval"] - elapsed))
