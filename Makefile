@@ -170,7 +170,7 @@ java: ## Install Debian's openjdk-17-jre-headless when java is missing (ansible-
 
 .PHONY: eda-lint
 eda-lint: $(VENV_STAMP) ## ruff and pylint on the EDA plugins
-	ruff check --no-cache --isolated --target-version py310 --line-length 120 --select $(EDA_RUFF_RULES) $(EDA_PLUGINS)
+	ruff check --no-cache --isolated --target-version py39 --line-length 120 --select $(EDA_RUFF_RULES) $(EDA_PLUGINS)
 	pylint --persistent=n --max-line-length 120 $(EDA_PLUGINS)
 
 .PHONY: eda

@@ -171,8 +171,8 @@ EXAMPLES = r"""
 """
 
 LOGGER = logging.getLogger(__name__)
-# datetime.UTC needs Python 3.11; decision environments may still run 3.10.
-UTC = datetime.timezone.utc
+# Not datetime.UTC, which needs Python 3.11: ansible-rulebook still runs on 3.9 and 3.10.
+UTC = datetime.timezone(datetime.timedelta(0))
 
 # The kinds argument -> the query type of the resource in _resources.py (the info module of the same name
 # returns the same keys).
@@ -581,8 +581,7 @@ class SessionPoller:
         with self.lock:
             client, self.client = self.client, None
         if client is not None:
-            client.logout()
-            client._http.close()  # noqa: SLF001  pylint: disable=protected-access
+            client.logout()  # its HTTP connections close with it, once the last reference goes
         self.save_state()
 
 
@@ -659,7 +658,7 @@ if __name__ == "__main__":
         """Prints events instead of queueing them (to run the source by hand with VEEAM_EM_* set)."""
 
         async def put(self, item: dict[str, Any]) -> None:  # type: ignore[override]
-            print(json.dumps(item))  # noqa: T201
+            sys.stdout.write(json.dumps(item) + "\n")
 
     logging.basicConfig(level=logging.INFO)
     asyncio.run(main(_PrintQueue(), {"interval": 30, "emit_existing": True}))
