@@ -151,6 +151,32 @@ docs-lint: $(VENV_STAMP) collection ## antsibull-docs plugin docs lint + antsibu
 docs: $(VENV_STAMP) collection ## Regenerate docs/modules/*.md from the module documentation
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD) $(VENV_PYTHON) tools/gen_module_docs.py
 
+# ---------------------------------------------------------------------------- event-driven ansible
+
+# The EDA source (extensions/eda/plugins/event_source/session_events.py): ruff and pylint, the linters
+# Automation Hub applies to EDA plugins, then tests/eda against the simulator over HTTPS, ending with
+# ansible-rulebook running the example rulebook. ansible-rulebook needs Java 17+ (and ansible-galaxy on
+# PATH, which .venv/bin provides).
+EDA_PLUGINS := extensions/eda/plugins
+EDA_RUFF_RULES := E,F,W,B,UP,SIM,PL,RUF,C4,PIE,RET,ASYNC,S,BLE,TRY,G,LOG,PERF,ARG,N,T20,A,SLF
+
+.PHONY: java
+java: ## Install Debian's openjdk-17-jre-headless when java is missing (ansible-rulebook needs Java 17+)
+	@if ! command -v java >/dev/null 2>&1; then \
+	  echo "java not found: installing openjdk-17-jre-headless"; \
+	  sudo=""; if [ "$$(id -u)" != 0 ]; then sudo=sudo; fi; \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; \
+	fi
+
+.PHONY: eda-lint
+eda-lint: $(VENV_STAMP) ## ruff and pylint on the EDA plugins
+	ruff check --no-cache --isolated --target-version py39 --line-length 120 --select $(EDA_RUFF_RULES) $(EDA_PLUGINS)
+	pylint --persistent=n --max-line-length 120 $(EDA_PLUGINS)
+
+.PHONY: eda
+eda: $(VENV_STAMP) collection java eda-lint ## EDA source: lint, tests against the simulator, ansible-rulebook end to end
+	cd $(COLLECTION_DIR) && python -m pytest -p no:cacheprovider -o asyncio_default_fixture_loop_scope=function tests/eda
+
 # ---------------------------------------------------------------------------- packaging
 
 .PHONY: build
@@ -171,7 +197,7 @@ importer: build ## galaxy-importer on the tarball (fails on reported errors)
 
 # Fast failures first; functional last, so the final line is a pytest summary (CI reads it).
 .PHONY: test
-test: venv collection get-pip sanity-ignores units docs-lint lint sanity build importer integration functional ## Run the whole pipeline
+test: venv collection get-pip sanity-ignores units docs-lint lint sanity build importer integration eda functional ## Run the whole pipeline
 
 .PHONY: demo
 demo: $(VENV_STAMP) collection ## Run tools/demo.sh, if it exists

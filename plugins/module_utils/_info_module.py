@@ -18,11 +18,11 @@ __metaclass__ = type
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from . import _client as em_client
+from ._conditions import session_conditions
 from ._connection import CONNECTION_OPTIONS, check_connection_options, client_from_params
 from . import _errors as errors
 from . import _wire as wire
-from ._query import (
-    Condition, parse_time_option, parse_uid)
+from ._query import Condition, parse_uid
 
 
 # The options that select sessions; ``id`` names one session and cannot be combined with them.
@@ -79,27 +79,8 @@ class InfoModuleSpec:
 
     def conditions(self, params):
         """Filter conditions from the options; raises ValueError naming the option."""
-        resource = self.resource
-        conditions = []
-        for option, field in (('name', 'Name'), ('backup_server_name', 'BackupServerName')):
-            if params.get(option) is not None:
-                conditions.append(Condition(field, '==', params[option]))
-        if params.get('state'):
-            conditions.append(Condition('State', '==', params['state']))
-        if params.get('result'):
-            conditions.append(Condition('Result', '==', params['result']))
-        for option, op in (('created_after', '>='), ('created_before', '<=')):
-            if params.get(option) is not None:
-                conditions.append(Condition(resource.time_field, op, parse_time_option(params[option], option)))
-        for name, (dummy, field) in self.extra_options.items():
-            value = params.get(name)
-            if value is None:
-                continue
-            if callable(field):
-                conditions.extend(field(value))
-            else:
-                conditions.append(Condition(field, '==', value))
-        return conditions
+        extra_filters = dict((name, field) for name, (dummy, field) in self.extra_options.items())
+        return session_conditions(self.resource, params, extra_filters)
 
 
 def uid_condition(field, uid_type, option):

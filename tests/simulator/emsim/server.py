@@ -243,6 +243,27 @@ class Simulator:
         with self.lock:
             self.dataset = dataset
 
+    def add_records(self, kind, rows):
+        """Append records to one kind of the running data set (``Dataset.to_json`` form, missing keys
+        filled in as ``from_json`` does, parent names looked up); returns the new counts.
+
+        For sessions that appear while a client polls: a new failure, or one EM imports late.
+        """
+        if kind not in dataset_mod.KINDS:
+            raise ValueError("unknown kind %r; one of %s" % (kind, ", ".join(dataset_mod.KINDS)))
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            raise ValueError("records must be a list of objects")
+        with self.lock:
+            current = self.dataset
+            parents = {name: [dict(item) for item in getattr(current, name)]
+                       for name in ("backup_servers", "cdp_policies", "replica_jobs", "cdp_replica_sessions",
+                                    "replica_job_sessions") if name != kind}
+            parents[kind] = rows
+            added = getattr(dataset_mod.Dataset.from_json(parents), kind)
+            getattr(current, kind).extend(added)
+            current.reindex()
+            return current.counts()
+
     def state(self):
         """``{"open_logon_sessions", "requests", "faults", "config", "dataset"}``."""
         with self.lock:
@@ -718,6 +739,8 @@ class _Handler(BaseHTTPRequestHandler):
                     new = dataset_mod.Dataset.from_json(payload)
                 sim.set_dataset(new)
                 result = new.counts()
+            elif method == "POST" and path == "/_sim/records":
+                result = sim.add_records(payload.get("kind"), payload.get("records"))
             else:
                 status, result = 404, {"error": "unknown control endpoint %s %s" % (method, path)}
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
