@@ -40,6 +40,18 @@ def connection_argument_spec():
     return spec
 
 
+def item_filter_argument_spec():
+    """The filter options of modules that list things without a run (jobs, policies): no state, result or time."""
+    return dict(
+        id=dict(type='str'),
+        name=dict(type='str'),
+        backup_server_name=dict(type='str'),
+        filter=dict(type='str'),
+        limit=dict(type='int'),
+        page_size=dict(type='int', default=100),
+    )
+
+
 def session_filter_argument_spec(resource):
     """The filter options every session module has; ``state`` and ``result`` choices come from the resource."""
     return dict(
@@ -70,9 +82,15 @@ class InfoModuleSpec:
         self.result_key = result_key
         self.extra_options = extra_options or {}
 
+    def filter_argument_spec(self):
+        """Sessions have states, results and times; jobs and policies (no time field) do not."""
+        if self.resource.time_field is None:
+            return item_filter_argument_spec()
+        return session_filter_argument_spec(self.resource)
+
     def argument_spec(self):
         spec = connection_argument_spec()
-        spec.update(session_filter_argument_spec(self.resource))
+        spec.update(self.filter_argument_spec())
         for name, (option_spec, dummy) in self.extra_options.items():
             spec[name] = option_spec
         return spec
@@ -113,10 +131,11 @@ def uid_condition(field, uid_type, option):
 def run_info_module(spec):
     """The whole life of an info module: validate, log on, read, log out, exit."""
     resource = spec.resource
+    argument_spec = spec.argument_spec()
     module = AnsibleModule(
-        argument_spec=spec.argument_spec(),
+        argument_spec=argument_spec,
         supports_check_mode=True,
-        mutually_exclusive=[('id', name) for name in FILTER_OPTIONS + tuple(spec.extra_options)],
+        mutually_exclusive=[('id', name) for name in FILTER_OPTIONS + tuple(spec.extra_options) if name in argument_spec],
     )
     for library, available, error in (('requests', em_client.HAS_REQUESTS, em_client.REQUESTS_IMPORT_ERROR),
                                       ('xmltodict', wire.HAS_XMLTODICT, wire.XMLTODICT_IMPORT_ERROR)):
@@ -151,7 +170,8 @@ def run_info_module(spec):
                     items = []
             else:
                 items = list(em.query(resource, conditions, raw_filter=params.get('filter'),
-                                      sort_desc=resource.time_field, page_size=params['page_size'],
+                                      sort_desc=resource.time_field, sort_asc=resource.sort_asc,
+                                      page_size=params['page_size'],
                                       limit=params.get('limit')))
     except errors.EMError as exc:
         module.fail_json(msg=str(exc), error=exc.to_dict())
