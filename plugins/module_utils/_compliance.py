@@ -109,7 +109,7 @@ class Options:
     def from_params(cls, params, prefix='', now=None):
         """Check the options (``checks``, ``lookback``, ``fail_on``, ``judge``, ``exclude``, ``max_age``,
         ``max_age_overrides``, ``allow_empty``); raise ValueError naming ``prefix`` + the option."""
-        now = now or datetime.datetime.now(UTC)
+        now = now or datetime.datetime.now(UTC).replace(microsecond=0)
 
         def name(option):
             return prefix + option

@@ -18,6 +18,8 @@ __metaclass__ = type
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from . import _client as em_client
+from . import _compliance as compliance
+from ._gather import gather
 from ._connection import CONNECTION_OPTIONS, check_connection_options, client_from_params
 from . import _errors as errors
 from . import _wire as wire
@@ -178,3 +180,51 @@ def run_info_module(spec):
     except ValueError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, **{spec.result_key: items})
+
+
+def compliance_argument_spec():
+    """The options of session_compliance_info besides the connection: the role's variables without their prefix."""
+    return dict(
+        checks=dict(type='list', elements='str', choices=list(compliance.CHECKS), default=list(compliance.CHECKS)),
+        lookback=dict(type='str', default='24h'),
+        fail_on=dict(type='list', elements='str', choices=list(compliance.RESULTS), default=['Failed']),
+        exclude=dict(type='list', elements='str', default=[]),
+        judge=dict(type='str', choices=list(compliance.JUDGES), default='latest'),
+        max_age=dict(type='str'),
+        max_age_overrides=dict(type='dict', default={}),
+        allow_empty=dict(type='bool', default=False),
+        page_size=dict(type='int', default=500),
+    )
+
+
+def run_compliance_module():
+    """session_compliance_info: check the options, log on once, gather, log out, judge, exit with ``report``."""
+    spec = connection_argument_spec()
+    spec.update(compliance_argument_spec())
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    for library, available, error in (('requests', em_client.HAS_REQUESTS, em_client.REQUESTS_IMPORT_ERROR),
+                                      ('xmltodict', wire.HAS_XMLTODICT, wire.XMLTODICT_IMPORT_ERROR)):
+        if not available:
+            module.fail_json(msg=missing_required_lib(library), exception=error)
+    params = module.params
+    problem = check_connection_options(params)
+    if not problem and params['page_size'] < 1:
+        problem = 'page_size: must be at least 1, got %d' % params['page_size']
+    options = None
+    if not problem:
+        try:
+            options = compliance.Options.from_params(params)
+        except ValueError as exc:
+            problem = str(exc)
+    if problem:
+        module.fail_json(msg=problem)
+
+    try:
+        with client_from_params(params, module.warn) as em:
+            data = gather(em, options, page_size=params['page_size'])
+        report = compliance.build_report(data, options, em=params['host'])
+    except errors.EMError as exc:
+        module.fail_json(msg=str(exc), error=exc.to_dict())
+    except ValueError as exc:  # NoDataError, or a value EM sent that could not be read
+        module.fail_json(msg=str(exc))
+    module.exit_json(changed=False, report=report)
