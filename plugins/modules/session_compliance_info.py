@@ -79,7 +79,8 @@ options:
   max_age_overrides:
     description:
       - Job or policy names, or glob patterns, to an age or V(none) (never stale), for jobs that run less often,
-        for example V({"Weekly*": "8d"}). An exact name wins over a pattern; patterns are tried in order.
+        for example the pattern V(Weekly*) mapped to V(8d). An exact name wins over a pattern; patterns are tried
+        in order.
     type: dict
     default: {}
   allow_empty:
@@ -202,8 +203,8 @@ report:
           sample: '2026-11-20T02:00:00.000000Z'
         message:
           description:
-            - Why. The session's own failure message, else its VMs' reasons, failed VMs first, each labelled with its
-              result (C(Failed sql02: Disk full; Warning web01: Low free space)).
+            - "Why. The session's own failure message, else its VMs' reasons, failed VMs first, each labelled with
+              its result, as in C(Failed sql02: Disk full; Warning web01: Low free space)."
           type: str
           sample: 'Failed sql02: Error: Insufficient free space on datastore ds-replica-02'
     recovered:
