@@ -376,6 +376,7 @@ def build_report(data, options, em=None):
         'violations': violations,
         'recovered': recovered,
         'subjects': reported,
+        'verdicts': dict((verdict, sum(1 for entry in reported if entry['verdict'] == verdict)) for verdict in VERDICTS),
         'lines': lines,
     }
 

@@ -257,6 +257,10 @@ report:
           description: Its sessions created in the window, per result.
           type: dict
           sample: {Success: 3, Warning: 0, Failed: 1, 'None': 0}
+    verdicts:
+      description: How many subjects got each verdict.
+      type: dict
+      sample: {ok: 10, failed: 1, recovered: 3, stale: 1, no_sessions: 0, disabled: 1}
     lines:
       description: The violations as readable lines, the count first; empty when there are none.
       type: list

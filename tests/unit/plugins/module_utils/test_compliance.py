@@ -292,7 +292,8 @@ def test_no_data_is_not_health():
 def test_the_report_keys():
     result = report({'jobs': [job()], 'replica_sessions': [run(-1, 'Success')]})
     assert sorted(result) == ['em', 'excluded', 'fail_on', 'generated_at', 'judge', 'lines', 'max_age', 'passed',
-                              'recovered', 'subjects', 'totals', 'violations', 'window']
+                              'recovered', 'subjects', 'totals', 'verdicts', 'violations', 'window']
+    assert result['verdicts'] == {'ok': 1, 'failed': 0, 'recovered': 0, 'stale': 0, 'no_sessions': 0, 'disabled': 0}
     assert result['em'] == 'em.example.com' and result['generated_at'] == '2026-11-20T12:00:00Z'
     entry = result['subjects'][0]
     assert sorted(entry) == ['backup_server_name', 'check', 'counts', 'id', 'kind', 'last_success_end_time_utc',
