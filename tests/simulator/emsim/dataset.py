@@ -22,7 +22,9 @@ Every record is a plain dict with snake_case keys.  Times are aware UTC ``dateti
                                 "job_name", "backup_server_uuid", "backup_server_name", "creation_time",
                                 "end_time", "state", "result", "reason", "total_size"}]}
 
-with times as ISO 8601 strings (``2025-06-15T07:00:06.787Z``; ``null`` for no end time).  ``from_json``
+with times as ISO 8601 strings (``2025-06-15T07:00:06.787Z``; ``null`` for no end time).  ``from_json`` also
+takes a time relative to the moment the data set is loaded, ``now``, ``now-26h`` or ``now+1d`` (units s, m, h,
+d, w), so that a hand-written data set stays inside a playbook's lookback window whenever it runs.  ``from_json``
 fills in missing optional keys (names of parents are looked up from their uuid), so a hand-written
 data set only needs the keys it cares about.  Jobs and policies default to a configured, enabled schedule.
 The ``Job`` query type serves ``replica_jobs`` and ``other_jobs`` together (``Dataset.jobs``).
@@ -34,6 +36,7 @@ import gc
 import json
 import os
 import random
+import re
 import uuid as uuid_mod
 from datetime import datetime, timedelta, timezone
 
@@ -117,6 +120,23 @@ def _utc(value):
         text = main + "." + (digits + "000000")[:6] + rest
     parsed = datetime.fromisoformat(text)
     return _utc(parsed)
+
+
+_RELATIVE = re.compile(r"^now(?:([+-])(\d+(?:\.\d+)?)([smhdw]))?$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _relative(value, now):
+    """``now``, ``now-26h``, ``now+1d``: a time relative to ``now``; anything else as ``_utc`` reads it."""
+    if isinstance(value, str):
+        match = _RELATIVE.match(value.strip())
+        if match:
+            sign, amount, unit = match.groups()
+            if sign is None:
+                return now
+            delta = timedelta(seconds=float(amount) * _UNIT_SECONDS[unit])
+            return now + delta if sign == "+" else now - delta
+    return _utc(value)
 
 
 def iso(value):
@@ -212,7 +232,7 @@ class Dataset:
         return out
 
     @classmethod
-    def from_json(cls, source):
+    def from_json(cls, source, now=None):
         """Build a Dataset from a dict (``to_json`` form), a JSON string or a path to a JSON file."""
         if isinstance(source, (str, bytes, os.PathLike)) and not (isinstance(source, str) and source.lstrip().startswith("{")):
             with open(source, "r", encoding="utf-8") as handle:
@@ -224,13 +244,14 @@ class Dataset:
         if not isinstance(data, dict):
             raise ValueError("a dataset must be a JSON object")
         lists = {}
+        now = now or datetime.now(timezone.utc)
         for kind in KINDS:
             rows = []
             for row in data.get(kind) or []:
                 item = dict(row)
                 for key in TIME_KEYS:
                     if key in item:
-                        item[key] = _utc(item[key])
+                        item[key] = _relative(item[key], now)
                 rows.append(item)
             lists[kind] = rows
         dataset = cls(**lists)
