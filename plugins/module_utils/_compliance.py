@@ -422,16 +422,22 @@ def _judge(found, options, in_window, tasks_by_session, cdp_session_policy, viol
 
     verdict = 'ok'
     if options.judge == 'latest':
+        # A failure that a newer finished session outside fail_on followed is recovered, whatever came after;
+        # failures after the newest success are the current failure, reported once, by the newest of them.
+        healed, seen_success = [], False
+        for item in window_finished:
+            if (item.get('result') or 'None') not in fail_on:
+                seen_success = True
+            elif seen_success:
+                healed.append(item)
+        recovered.extend(_violation(check, item, parent_of(item), tasks_by_session) for item in healed)
         if latest is None:
             verdict = 'no_sessions'
         elif (latest.get('result') or 'None') in fail_on:
             verdict = 'failed'
             violations.append(_violation(check, latest, parent_of(latest), tasks_by_session))
-        else:
-            earlier = [item for item in window_finished[1:] if (item.get('result') or 'None') in fail_on]
-            if earlier:
-                verdict = 'recovered'
-                recovered.extend(_violation(check, item, parent_of(item), tasks_by_session) for item in earlier)
+        elif healed:
+            verdict = 'recovered'
     else:
         bad = [item for item in window_finished if (item.get('result') or 'None') in fail_on]
         if bad:

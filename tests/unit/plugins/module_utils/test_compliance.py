@@ -134,6 +134,17 @@ def test_warning_in_and_out_of_fail_on(fail_on, verdict):
     assert result['passed'] is (verdict == 'ok')
 
 
+def test_a_failure_before_a_success_is_recovered_even_when_the_job_failed_again():
+    old, new = run(-10, 'Failed'), run(-2, 'Failed')
+    streak = run(-3, 'Failed')
+    data = {'jobs': [job()], 'replica_sessions': [new, streak, run(-5, 'Success'), old]}
+    result = report(data)
+    assert subject(result, 'Replication Job 1')['verdict'] == 'failed'
+    assert [v['id'] for v in result['violations']] == [new['id']]
+    # The failure before the success healed; the one just before the newest is part of the current failure.
+    assert [v['id'] for v in result['recovered']] == [old['id']]
+
+
 def test_a_warning_after_a_failure_recovers_unless_warning_counts():
     data = {'jobs': [job()], 'replica_sessions': [run(-1, 'Warning'), run(-5, 'Failed')]}
     assert subject(report(data), 'Replication Job 1')['verdict'] == 'recovered'
