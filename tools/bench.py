@@ -204,6 +204,9 @@ def main():
            os.cpu_count() or 0),
         'median of %d runs and include logon and logout; requests count every HTTP request, logon and logout too.'
         % args.repeat,
+        'The machine is shared: its load average was %.1f when the run ended, so times vary from run to run;'
+        % os.getloadavg()[0],
+        'request and logon counts do not.',
         '',
         '## The session_compliance role, before and after the compliance engine',
         '',

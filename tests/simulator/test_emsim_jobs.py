@@ -109,3 +109,11 @@ def test_query_and_entity_of_a_cdp_policy(api, sim):
 def test_unknown_job_is_404(api):
     assert api("/jobs/00000000-0000-4000-8000-000000000000", format="Entity").status_code == 404
     assert api("/query", type="Job", filter="PolicyType==CdpReplica").status_code == 400
+
+
+def test_idle_false_leaves_out_the_jobs_without_sessions():
+    data = ds.healthy(seed=7, sessions=120, now=NOW, idle=False)
+    owners = {session["job_uuid"] for session in data.replica_job_sessions}
+    assert {job["uuid"] for job in data.replica_jobs} == owners
+    assert ds.healthy(seed=7, sessions=120, now=NOW, idle=False).replica_job_sessions == \
+        ds.healthy(seed=7, sessions=120, now=NOW).replica_job_sessions

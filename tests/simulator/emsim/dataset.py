@@ -486,26 +486,28 @@ class _Generator:
         return out
 
 
-def generate(seed=1, sessions=200, days=7, failure_rate=0.1, warning_rate=0.1, running=2, now=None, awkward_names=True):
+def generate(seed=1, sessions=200, days=7, failure_rate=0.1, warning_rate=0.1, running=2, now=None, awkward_names=True,
+             idle=True):
     """Generate a deterministic data set.
 
     ``sessions`` is split between CDP replica sessions (half, rounded down) and replication job sessions.
     ``running`` is the number of running sessions of *each* kind (the most recent ones).  ``now`` defaults
     to the current time truncated to the minute: pass it explicitly for byte-identical data sets; with the
-    same seed the uuids, names (but for their dates) and results are the same whatever ``now``.
+    same seed the uuids, names (but for their dates) and results are the same whatever ``now``.  ``idle=False``
+    leaves out the jobs and policies that own no session (a disabled one, and a weekly one that did not run).
     """
     if now is None:
         now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     was_enabled = gc.isenabled()
     gc.disable()  # hundreds of thousands of small dicts: the cyclic GC would only slow generation down
     try:
-        return _generate(seed, sessions, days, failure_rate, warning_rate, running, _utc(now), awkward_names)
+        return _generate(seed, sessions, days, failure_rate, warning_rate, running, _utc(now), awkward_names, idle)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _generate(seed, sessions, days, failure_rate, warning_rate, running, now, awkward_names):
+def _generate(seed, sessions, days, failure_rate, warning_rate, running, now, awkward_names, idle=True):
     """The body of ``generate``."""
     gen = _Generator(seed, now, failure_rate, warning_rate, awkward_names)
     servers = []
@@ -531,7 +533,7 @@ def _generate(seed, sessions, days, failure_rate, warning_rate, running, now, aw
     n_rep = sessions - n_cdp
     cdp_sessions, cdp_tasks = gen.sessions(n_cdp, days, min(running, n_cdp), policies, by_uuid, cdp=True)
     rep_sessions, rep_tasks = gen.sessions(n_rep, days, min(running, n_rep), jobs, by_uuid, cdp=False)
-    other_jobs = _schedules(policies, jobs, servers, now)
+    other_jobs = _schedules(policies, jobs, servers, now, idle)
     return Dataset(
         backup_servers=servers,
         cdp_policies=policies,
@@ -549,14 +551,14 @@ def _derived_uuid(kind, name):
     return str(uuid_mod.uuid5(uuid_mod.NAMESPACE_URL, "emsim:%s:%s" % (kind, name)))
 
 
-def _schedules(policies, jobs, servers, now):
+def _schedules(policies, jobs, servers, now, idle=True):
     """Give jobs and policies their schedules, add the ones without sessions; returns the jobs of other types.
 
     Nothing here draws from the seeded generator, so the sessions of a seed are the same as without it.
     """
     next_day = (now + timedelta(days=1)).replace(hour=22, minute=0, second=0, microsecond=0)
     for group, extra, kind in ((policies, EXTRA_POLICIES, "policy"), (jobs, EXTRA_REPLICA_JOBS, "job")):
-        for name, enabled in extra:
+        for name, enabled in (extra if idle else []):
             group.append({"uuid": _derived_uuid(kind, name), "name": name, "vms": [],
                           "backup_server": servers[len(group) % len(servers)]["uuid"], "schedule_enabled": enabled})
         for index, parent in enumerate(group):
@@ -584,7 +586,7 @@ def _schedules(policies, jobs, servers, now):
     return others
 
 
-def healthy(seed=1, sessions=200, days=7, running=2, now=None, awkward_names=True):
+def healthy(seed=1, sessions=200, days=7, running=2, now=None, awkward_names=True, idle=True):
     """Like ``generate`` but every finished session and task session is a Success."""
     return generate(seed=seed, sessions=sessions, days=days, failure_rate=0.0, warning_rate=0.0, running=running,
-                    now=now, awkward_names=awkward_names)
+                    now=now, awkward_names=awkward_names, idle=idle)
