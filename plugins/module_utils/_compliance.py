@@ -215,8 +215,10 @@ def explain(tasks):
     """The reasons of a session's task sessions, VM by VM: failed VMs first, each labelled with its result."""
     order = {'Failed': 0, 'Warning': 1}
     seen, parts = set(), []
-    for task in sorted(tasks, key=lambda task: (order.get(task.get('result'), 2),
-                                                 task.get('vm_display_name') or task.get('name') or '')):
+
+    def rank(task):
+        return order.get(task.get('result'), 2), task.get('vm_display_name') or task.get('name') or ''
+    for task in sorted(tasks, key=rank):
         result = task.get('result')
         if result not in order:
             continue

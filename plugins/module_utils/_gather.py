@@ -19,7 +19,6 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
-from . import _compliance as compliance
 from . import _resources as res
 from ._query import Condition, parse_time
 

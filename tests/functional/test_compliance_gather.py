@@ -1,6 +1,5 @@
 """The compliance engine against the simulator: one logon, a few filtered queries in parallel, a report."""
 
-import datetime
 import threading
 
 from emsim.dataset import generate
