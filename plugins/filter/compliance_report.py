@@ -11,13 +11,14 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _compliance as compliance
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._query import parse_time_option
 
 # Keys of the input that are not checks: EM's lists of jobs and policies.
 LISTS = ('jobs', 'policies')
 
 
 def compliance_report(gathered, fail_on=None, exclude=None, task_sessions=None, judge='every', lookback=None,
-                      max_age=None, max_age_overrides=None, allow_empty=True):
+                      max_age=None, max_age_overrides=None, allow_empty=True, now=None):
     """Build the compliance report from what the info modules returned.
 
     :param gathered: check name -> list of sessions; optionally ``jobs`` and ``policies`` -> EM's lists.
@@ -26,6 +27,7 @@ def compliance_report(gathered, fail_on=None, exclude=None, task_sessions=None, 
     :param task_sessions: task sessions (CDP or replica) read for the sessions that failed, to explain them.
     :param judge: ``every`` (each failed session is a violation) or ``latest`` (the newest finished one per subject).
     :param lookback: the window's start (an age such as ``24h``, or a date); None: every item given is in it.
+    :param now: the time the report is made (ISO 8601); None: the current time.
     """
     if not isinstance(gathered, dict):
         raise AnsibleFilterError('compliance_report expects a dict of check name to list of sessions')
@@ -36,10 +38,11 @@ def compliance_report(gathered, fail_on=None, exclude=None, task_sessions=None, 
     data = dict(gathered)
     data['task_sessions'] = list(task_sessions or [])
     try:
+        when = parse_time_option(now, 'now') if now is not None else None
         options = compliance.Options.from_params(dict(
             checks=checks or list(compliance.CHECKS), lookback=lookback, fail_on=list(fail_on or ['Failed']),
             judge=judge, exclude=list(exclude or []), max_age=max_age, max_age_overrides=max_age_overrides or {},
-            allow_empty=allow_empty))
+            allow_empty=allow_empty), now=when)
         return compliance.build_report(data, options)
     except ValueError as exc:  # NoDataError included
         raise AnsibleFilterError(str(exc))

@@ -121,3 +121,17 @@ def test_no_data_is_not_health(sim, make_client):
     finally:
         sim.set_dataset(generate(seed=7, sessions=60, days=7, failure_rate=0.15, warning_rate=0.1, running=2,
                                  now=NOW))
+
+
+def test_the_filter_and_the_module_code_agree(sim, make_client):
+    from ansible_collections.veeam.enterprise_manager.plugins.filter.compliance_report import compliance_report
+    opts = options(judge='latest', max_age='26h', exclude=['Test *'])
+    with make_client() as em:
+        data = gather(em, opts)
+    engine = compliance.build_report(data, opts)
+    gathered = dict((key, data[key]) for key in ('jobs', 'policies', 'replica_sessions', 'cdp_replica_sessions',
+                                                 'cdp_replica_task_sessions'))
+    through_filter = compliance_report(gathered, ['Failed'], ['Test *'], data['task_sessions'], judge='latest',
+                                       lookback='24h', max_age='26h', allow_empty=False, now=NOW.isoformat())
+    assert through_filter == engine
+    assert engine['violations'] and engine['subjects']
