@@ -95,11 +95,22 @@ def collection_from_git(ref, workdir):
     return workdir
 
 
-def run_role(sim, collections_path, workdir):
+EMPTY_PLAYBOOK = """---
+- name: Start ansible-playbook and run one task, to show what start-up alone costs
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Say hello
+      ansible.builtin.debug:
+        msg: hello
+"""
+
+
+def run_role(sim, collections_path, workdir, playbook_text=ROLE_PLAYBOOK):
     """One ansible-playbook run of the role: seconds, requests, logons, logouts, the biggest page, the exit code."""
     playbook = os.path.join(workdir, 'bench_role.yml')
     with open(playbook, 'w', encoding='utf-8') as handle:
-        handle.write(ROLE_PLAYBOOK)
+        handle.write(playbook_text)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path, VEEAM_EM_HOST='127.0.0.1',
                VEEAM_EM_PORT=str(sim.port), VEEAM_EM_USERNAME='Administrator', VEEAM_EM_PASSWORD='Sup3r-S3cret!Pa55',
                VEEAM_EM_CA_PATH=sim.ca_path, ANSIBLE_PYTHON_INTERPRETER=sys.executable,
@@ -128,8 +139,10 @@ def measure_role(sim, before_ref, repeat):
     try:
         before = collection_from_git(before_ref, os.path.join(workdir, 'before'))
         now_path = os.environ.get('ANSIBLE_COLLECTIONS_PATH') or os.path.join(ROOT, 'build')
-        for label, path, runs in (('before (%s)' % before_ref, before, 1), ('now', now_path, repeat)):
-            results = [run_role(sim, path, workdir) for dummy in range(runs)]
+        for label, path, runs, text in (('before (%s)' % before_ref, before, 1, ROLE_PLAYBOOK),
+                                         ('now', now_path, repeat, ROLE_PLAYBOOK),
+                                         ('ansible-playbook start-up only', now_path, repeat, EMPTY_PLAYBOOK)):
+            results = [run_role(sim, path, workdir, text) for dummy in range(runs)]
             seconds = statistics.median(result[0] for result in results)
             rows.append((label, seconds) + results[-1][1:] + (runs,))
             print('role %-20s %7.2f s  %4d requests  %3d logons  %3d logouts  (median of %d)' % (
@@ -215,7 +228,8 @@ def main():
         '"before" is the role at commit `%s` (one module per check, then one module run per failed session to'
         % args.before_ref,
         'read its reason), extracted from git by the benchmark; "now" is this checkout (one run of',
-        '`session_compliance_info`). Requests and logons are counted in the simulator\'s request log.',
+        '`session_compliance_info`). Requests and logons are counted in the simulator\'s request log. The last row',
+        'is a playbook with one `debug` task: what ansible-playbook costs before the role does anything.',
         '',
         '| role | time | requests | logons | logouts | runs |',
         '| --- | ---: | ---: | ---: | ---: | ---: |',
