@@ -139,9 +139,10 @@ def measure_role(sim, before_ref, repeat):
     try:
         before = collection_from_git(before_ref, os.path.join(workdir, 'before'))
         now_path = os.environ.get('ANSIBLE_COLLECTIONS_PATH') or os.path.join(ROOT, 'build')
-        for label, path, runs, text in (('before (%s)' % before_ref, before, 1, ROLE_PLAYBOOK),
-                                         ('now', now_path, repeat, ROLE_PLAYBOOK),
-                                         ('ansible-playbook start-up only', now_path, repeat, EMPTY_PLAYBOOK)):
+        runs_to_make = [('before (%s)' % before_ref, before, 1, ROLE_PLAYBOOK),
+                        ('now', now_path, repeat, ROLE_PLAYBOOK),
+                        ('ansible-playbook start-up only', now_path, repeat, EMPTY_PLAYBOOK)]
+        for label, path, runs, text in runs_to_make:
             results = [run_role(sim, path, workdir, text) for dummy in range(runs)]
             seconds = statistics.median(result[0] for result in results)
             rows.append((label, seconds) + results[-1][1:] + (runs,))
