@@ -1,19 +1,28 @@
-"""make bench: requests and time of the client against the simulator, next to a naive baseline.
+"""make bench: the session_compliance role before and after the compliance engine, and the client's queries.
+
+Part 1 runs the role (ansible-playbook, as a user would) on the 20,000-session data set twice: from the
+collection at ``--before-ref`` (extracted from git: the role as it was before the engine) and from the tree
+on ANSIBLE_COLLECTIONS_PATH (this checkout). It counts time, requests and logons from the simulator's log.
+
+Part 2 measures single queries of the client next to a naive baseline.
 
 The baseline is what the monitoring scripts we replace do: ask the query service without a filter, page
 through everything with EM's default page of 100 items, and filter in Python. Our client sends the filter
 to the server, sorts there, and reads only the pages it needs. Both run in this process against the same
 simulator over HTTPS, so the figures compare the approaches, not two machines.
 
-    python tools/bench.py [--sessions 20000] [--repeat 3] [--write docs/performance.md]
+    python tools/bench.py [--sessions 20000] [--repeat 3] [--before-ref REF] [--write docs/performance.md]
 """
 
 import argparse
 import datetime
 import os
 import platform
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -63,6 +72,87 @@ SCENARIOS = [
 ]
 
 
+# The commit before the compliance engine: its role runs one module per check and one per failed session.
+BEFORE_REF = '00291ee'
+ROLE_PLAYBOOK = """---
+- name: Run the session_compliance role once, as the benchmark does
+  hosts: localhost
+  gather_facts: false
+  roles:
+    - role: veeam.enterprise_manager.session_compliance
+      vars:
+        session_compliance_lookback: 24h
+        session_compliance_fail: false
+"""
+
+
+def collection_from_git(ref, workdir):
+    """Extract the collection as it was at ``ref`` into ``workdir``/ansible_collections/veeam/enterprise_manager."""
+    target = os.path.join(workdir, 'ansible_collections', 'veeam', 'enterprise_manager')
+    os.makedirs(target)
+    archive = subprocess.run(['git', '-C', ROOT, 'archive', ref], check=True, stdout=subprocess.PIPE).stdout
+    subprocess.run(['tar', '-x', '-C', target], input=archive, check=True)
+    return workdir
+
+
+EMPTY_PLAYBOOK = """---
+- name: Start ansible-playbook and run one task, to show what start-up alone costs
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Say hello
+      ansible.builtin.debug:
+        msg: hello
+"""
+
+
+def run_role(sim, collections_path, workdir, playbook_text=ROLE_PLAYBOOK):
+    """One ansible-playbook run of the role: seconds, requests, logons, logouts, the biggest page, the exit code."""
+    playbook = os.path.join(workdir, 'bench_role.yml')
+    with open(playbook, 'w', encoding='utf-8') as handle:
+        handle.write(playbook_text)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path, VEEAM_EM_HOST='127.0.0.1',
+               VEEAM_EM_PORT=str(sim.port), VEEAM_EM_USERNAME='Administrator', VEEAM_EM_PASSWORD='Sup3r-S3cret!Pa55',
+               VEEAM_EM_CA_PATH=sim.ca_path, ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+               ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false')
+    ansible_playbook = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
+    if not os.path.exists(ansible_playbook):
+        ansible_playbook = shutil.which('ansible-playbook')
+    sim.reset()
+    started = time.perf_counter()
+    done = subprocess.run([ansible_playbook, playbook], env=env, cwd=workdir, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout.decode('utf-8', 'replace')[-3000:])
+        raise SystemExit('the role run from %s failed (exit %d)' % (collections_path, done.returncode))
+    log = sim.request_log()
+    logons = sum(1 for entry in log if entry['method'] == 'POST' and 'sessionMngr' in entry['path'])
+    logouts = sum(1 for entry in log if entry['method'] == 'DELETE' and 'logonSessions' in entry['path'])
+    return seconds, len(log), logons, logouts
+
+
+def measure_role(sim, before_ref, repeat):
+    """Rows (label, seconds, requests, logons, logouts) for the role before the engine and now."""
+    rows = []
+    workdir = tempfile.mkdtemp(prefix='bench-role-')
+    try:
+        before = collection_from_git(before_ref, os.path.join(workdir, 'before'))
+        now_path = os.environ.get('ANSIBLE_COLLECTIONS_PATH') or os.path.join(ROOT, 'build')
+        runs_to_make = [('before (%s)' % before_ref, before, 1, ROLE_PLAYBOOK),
+                        ('now', now_path, repeat, ROLE_PLAYBOOK),
+                        ('ansible-playbook start-up only', now_path, repeat, EMPTY_PLAYBOOK)]
+        for label, path, runs, text in runs_to_make:
+            results = [run_role(sim, path, workdir, text) for dummy in range(runs)]
+            seconds = statistics.median(result[0] for result in results)
+            rows.append((label, seconds) + results[-1][1:] + (runs,))
+            print('role %-20s %7.2f s  %4d requests  %3d logons  %3d logouts  (median of %d)' % (
+                (label, seconds) + results[-1][1:] + (runs,)), flush=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return rows
+
+
 def measure(sim, run, wire_format, repeat):
     """Median seconds and request count of one scenario (logon and logout included)."""
     seconds, requests, found = [], None, None
@@ -84,7 +174,19 @@ def main():
     parser.add_argument('--days', type=float, default=30)
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--write', help='write the results as Markdown into this file')
+    parser.add_argument('--before-ref', default=BEFORE_REF,
+                        help='git ref of the collection whose role is measured as "before" (default %(default)s)')
+    parser.add_argument('--role-only', action='store_true', help='measure only the role (part 1)')
     args = parser.parse_args()
+
+    # The role looks back from the real clock, so its data set ends now; same seed, same sessions and results.
+    real_now = datetime.datetime.now(datetime.timezone.utc).replace(second=0, microsecond=0)
+    role_dataset = generate(seed=2026, sessions=args.sessions, days=args.days, now=real_now)
+    with Simulator(dataset=role_dataset, tls=True) as sim:
+        role_rows = measure_role(sim, args.before_ref, args.repeat)
+    del role_dataset
+    if args.role_only:
+        return
 
     started = time.perf_counter()
     dataset = generate(seed=2026, sessions=args.sessions, days=args.days, now=NOW)
@@ -116,6 +218,28 @@ def main():
            os.cpu_count() or 0),
         'median of %d runs and include logon and logout; requests count every HTTP request, logon and logout too.'
         % args.repeat,
+        'The machine is shared: its load average was %.1f when the run ended, so times vary from run to run;'
+        % os.getloadavg()[0],
+        'request and logon counts do not.',
+        '',
+        '## The session_compliance role, before and after the compliance engine',
+        '',
+        'One run of the role with its defaults (lookback 24h, the three checks, pages of 500) against a data set',
+        'generated with the same seed that ends at the time of the run, by `ansible-playbook`, start-up included.',
+        '"before" is the role at commit `%s` (one module per check, then one module run per failed session to'
+        % args.before_ref,
+        'read its reason), extracted from git by the benchmark; "now" is this checkout (one run of',
+        '`session_compliance_info`). Requests and logons are counted in the simulator\'s request log. The last row',
+        'is a playbook with one `debug` task: what ansible-playbook costs before the role does anything.',
+        '',
+        '| role | time | requests | logons | logouts | runs |',
+        '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ]
+    for label, seconds, requests, logons, logouts, runs in role_rows:
+        lines.append('| %s | %.1f s | %d | %d | %d | median of %d |' % (label, seconds, requests, logons, logouts, runs))
+    lines += [
+        '',
+        '## Single queries of the client',
         '',
         '**Baseline.** What the monitoring scripts this collection replaces do: query without a filter, page through',
         "everything at EM's default page size of 100, then filter and sort in Python. Both sides return the same items",

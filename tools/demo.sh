@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: start the bundled EM simulator over HTTPS, run the compliance playbook against a data set with
-# failures (the role must catch them) and against a healthy one (it must pass), then stop the simulator.
+# failures and a replication job that stopped running (the role must catch them) and against a healthy one where
+# every job runs (it must pass), then check the role logged on once and left no logon session open.
 # Expects the collection on ANSIBLE_COLLECTIONS_PATH and ansible-playbook on PATH (the Makefile sets both).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,27 +14,43 @@ server=$("$python" "$here/tools/sim.py" start --state-dir "$state" -- --seed 42 
 field() { "$python" -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$server" "$1"; }
 
 # What an AWX credential would inject. The password goes through the environment, never the command line.
-export VEEAM_EM_HOST=127.0.0.1 VEEAM_EM_PORT=$(field port) VEEAM_EM_USERNAME=$(field username)
+VEEAM_EM_HOST=127.0.0.1
+VEEAM_EM_PORT=$(field port)
+VEEAM_EM_USERNAME=$(field username)
 VEEAM_EM_PASSWORD=$(field password)
-export VEEAM_EM_PASSWORD VEEAM_EM_CA_PATH=$(field ca_path)
+VEEAM_EM_CA_PATH=$(field ca_path)
+export VEEAM_EM_HOST VEEAM_EM_PORT VEEAM_EM_USERNAME VEEAM_EM_PASSWORD VEEAM_EM_CA_PATH
 export ANSIBLE_PYTHON_INTERPRETER=${ANSIBLE_PYTHON_INTERPRETER:-$(command -v "$python")}
 export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
 playbook="$here/docs/examples/compliance.yml"
 
 echo "== EM simulator at $(field url) (HTTPS, its own CA: $VEEAM_EM_CA_PATH)"
-echo "== 1/2: a week of sessions with failures; the role must fail and list them"
+echo "== 1/2: a week of sessions with failures, and a weekly job that has not run for 8 days."
+echo "==      The role judges each job, policy and VM on its newest finished session: it must fail and list them."
 set +e
 ansible-playbook "$playbook" | tee "$state/failing.log"
 rc=${PIPESTATUS[0]}
 set -e
-if [ "$rc" -eq 0 ] || ! grep -q 'session(s) with a result in Failed' "$state/failing.log"; then
-  echo "demo: the role did not catch the seeded failures (exit $rc)" >&2
+if [ "$rc" -eq 0 ] || ! grep -q 'violation(s) (judge latest' "$state/failing.log" \
+    || ! grep -q 'Weekly DR Replication | - | Stale' "$state/failing.log"; then
+  echo "demo: the role did not catch the seeded failures and the stopped job (exit $rc)" >&2
   exit 1
 fi
-echo "== The role failed as it should (exit $rc)."
+echo "== The role failed as it should (exit $rc): failed jobs and VMs, and the weekly job that stopped running."
+echo "== Its requests to EM:"
+"$python" - "$(field url)" "$VEEAM_EM_CA_PATH" <<'PY'
+import json, sys, urllib.request, ssl
+url, ca = sys.argv[1:]
+log = json.load(urllib.request.urlopen(url + '/_sim/log', context=ssl.create_default_context(cafile=ca)))
+logons = sum(1 for entry in log if entry['method'] == 'POST')
+queries = [entry['query'].get('type') for entry in log if entry['path'] == '/api/query']
+print('   %d requests: %d logon, %d logout, %d query pages (%s)' % (
+    len(log), logons, sum(1 for entry in log if entry['method'] == 'DELETE'), len(queries), ', '.join(queries)))
+sys.exit(0 if logons == 1 else 1)
+PY
 
-echo "== 2/2: a healthy data set; the role must pass"
-dataset='{"healthy": {"seed": 42, "sessions": 400, "days": 7}}'
+echo "== 2/2: a healthy data set where every job runs; the role must pass"
+dataset='{"healthy": {"seed": 42, "sessions": 400, "days": 7, "idle": false}}'
 "$python" - "$(field url)" "$VEEAM_EM_CA_PATH" "$dataset" <<'PY'
 import sys, urllib.request, ssl
 url, ca, body = sys.argv[1:]

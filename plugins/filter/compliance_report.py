@@ -3,122 +3,70 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The compliance report of the session_compliance role, computed in one place from the gathered sessions."""
+"""The compliance report from gathered items, by the same judging code as the session_compliance_info module."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import fnmatch
-
 from ansible.errors import AnsibleFilterError
 
-# check name -> (violation kind, the key of the parent's name in an item)
-CHECKS = {
-    'cdp_replica_sessions': ('cdp_replica_session', 'policy_name'),
-    'cdp_replica_task_sessions': ('cdp_replica_task_session', None),
-    'replica_sessions': ('replica_session', 'job_name'),
-}
-RESULT_ORDER = ('Success', 'Warning', 'Failed', 'None')
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _compliance as compliance
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._query import parse_time_option
+
+# Keys of the input that are not checks: EM's lists of jobs and policies.
+LISTS = ('jobs', 'policies')
 
 
-def _parent_of(check, item):
-    kind, key = CHECKS[check]
-    if key:
-        return item.get(key)
-    # A CDP task session names its CDP session "<policy>@<start time>": the policy is before the last @.
-    session_name = item.get('policy_session_name') or ''
-    return session_name.rsplit('@', 1)[0] if '@' in session_name else None
+def compliance_report(gathered, fail_on=None, exclude=None, task_sessions=None, judge='every', lookback=None,
+                      max_age=None, max_age_overrides=None, allow_empty=True, now=None):
+    """Build the compliance report from what the info modules returned.
 
-
-def _excluded(parent, name, patterns):
-    for pattern in patterns:
-        for candidate in (parent, name):
-            if candidate is not None and fnmatch.fnmatchcase(candidate, pattern):
-                return True
-    return False
-
-
-def _task_reasons(tasks):
-    """One line from the task sessions that went wrong: ``vm: reason; vm: reason``."""
-    parts = []
-    for task in tasks:
-        if task.get('result') in ('Warning', 'Failed'):
-            reason = task.get('reason') or ('%s without a reason' % task.get('result'))
-            parts.append('%s: %s' % (task.get('vm_display_name') or task.get('name'), reason))
-    return '; '.join(sorted(set(parts)))
-
-
-def compliance_report(gathered, fail_on=None, exclude=None, task_sessions=None):
-    """Build the report of the session_compliance role.
-
-    :param gathered: check name -> list of items returned by the info modules.
+    :param gathered: check name -> list of sessions; optionally ``jobs`` and ``policies`` -> EM's lists.
     :param fail_on: results that count as violations.
-    :param exclude: policy, job or session names, or glob patterns, to leave out.
+    :param exclude: job, policy, VM or session names, or glob patterns, to leave out.
     :param task_sessions: task sessions (CDP or replica) read for the sessions that failed, to explain them.
+    :param judge: ``every`` (each failed session is a violation) or ``latest`` (the newest finished one per subject).
+    :param lookback: the window's start (an age such as ``24h``, or a date); None: every item given is in it.
+    :param now: the time the report is made (ISO 8601); None: the current time.
     """
     if not isinstance(gathered, dict):
         raise AnsibleFilterError('compliance_report expects a dict of check name to list of sessions')
-    fail_on = list(fail_on or ['Failed'])
-    patterns = list(exclude or [])
-    tasks_by_session = {}
-    for task in task_sessions or []:
-        parent_uid = task.get('policy_session_uid') or task.get('job_session_uid')
-        tasks_by_session.setdefault(parent_uid, []).append(task)
-
-    totals, excluded, violations = {}, {}, []
-    for check, items in gathered.items():
-        if check not in CHECKS:
-            raise AnsibleFilterError('unknown check %r; known: %s' % (check, ', '.join(sorted(CHECKS))))
-        kind = CHECKS[check][0]
-        counts = dict((result, 0) for result in RESULT_ORDER)
-        counts['total'] = 0
-        excluded[check] = 0
-        for item in items or []:
-            parent = _parent_of(check, item)
-            if _excluded(parent, item.get('name'), patterns):
-                excluded[check] += 1
-                continue
-            result = item.get('result') or 'None'
-            counts['total'] += 1
-            counts[result] = counts.get(result, 0) + 1
-            if result not in fail_on:
-                continue
-            message = item.get('failure_message') or item.get('reason') or _task_reasons(
-                tasks_by_session.get(item.get('uid'), []))
-            violations.append({
-                'kind': kind,
-                'id': item.get('id'),
-                'name': item.get('name'),
-                'parent': parent,
-                'result': result,
-                'state': item.get('state'),
-                'creation_time_utc': item.get('creation_time_utc'),
-                'message': message or 'Enterprise Manager gives no reason',
-            })
-        totals[check] = counts
-    violations.sort(key=lambda v: (v['creation_time_utc'] or ''), reverse=True)
-    lines = ['%d session(s) with a result in %s:' % (len(violations), ', '.join(fail_on))] if violations else []
-    for violation in violations:
-        lines.append('{kind} | {parent} | {name} | {creation_time_utc} | {result}: {message}'.format(
-            **dict(violation, parent=violation['parent'] or '-')))
-    return {
-        'passed': not violations,
-        'totals': totals,
-        'excluded': excluded,
-        'violations': violations,
-        'lines': lines,
-    }
+    checks = [key for key in gathered if key not in LISTS]
+    unknown = [check for check in checks if check not in compliance.CHECKS]
+    if unknown:
+        raise AnsibleFilterError('unknown check %r; known: %s' % (unknown[0], ', '.join(compliance.CHECKS)))
+    data = dict(gathered)
+    data['task_sessions'] = list(task_sessions or [])
+    try:
+        when = parse_time_option(now, 'now') if now is not None else None
+        options = compliance.Options.from_params(dict(
+            checks=checks or list(compliance.CHECKS), lookback=lookback, fail_on=list(fail_on or ['Failed']),
+            judge=judge, exclude=list(exclude or []), max_age=max_age, max_age_overrides=max_age_overrides or {},
+            allow_empty=allow_empty), now=when)
+        return compliance.build_report(data, options)
+    except ValueError as exc:  # NoDataError included
+        raise AnsibleFilterError(str(exc))
 
 
 def unexplained_failures(gathered, fail_on=None, exclude=None):
     """The sessions (not task sessions) that count as violations and carry no reason of their own: kind and id."""
     report = compliance_report(gathered, fail_on, exclude)
-    prefixes = {'cdp_replica_session': 'CdpReplicaSession', 'replica_session': 'ReplicaJobSession'}
     found = []
     for violation in report['violations']:
-        if violation['kind'] in prefixes and violation['message'] == 'Enterprise Manager gives no reason':
+        if violation['kind'] in ('cdp_replica_session', 'replica_session') and violation['message'] == compliance.NO_REASON:
             found.append({'kind': violation['kind'], 'id': violation['id']})
     return found
+
+
+def compliance_options(options, prefix=''):
+    """Problems with the options of a compliance check, each naming ``prefix`` + the option; empty when none."""
+    if not isinstance(options, dict):
+        raise AnsibleFilterError('compliance_options expects a dict of option name to value')
+    try:
+        compliance.Options.from_params(options, prefix=prefix)
+    except ValueError as exc:
+        return [str(exc)]
+    return []
 
 
 class FilterModule(object):
@@ -126,4 +74,5 @@ class FilterModule(object):
         return {
             'compliance_report': compliance_report,
             'unexplained_failures': unexplained_failures,
+            'compliance_options': compliance_options,
         }

@@ -14,7 +14,8 @@ Use it as a context manager: it logs on when entered and logs out on every way o
             ...
 
 Verbs: ``logon``/``logout``, ``get_entity`` (one item by UUID), ``query_pages`` and ``query``
-(the query service, lazily paged). Errors are the typed ones from ``errors.py``.
+(the query service, lazily paged). Errors are the typed ones from ``errors.py``. Queries may run in
+parallel threads: each thread gets its own HTTP session, all share the one logon.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,6 +23,7 @@ __metaclass__ = type
 
 import email.utils
 import random
+import threading
 import time
 import traceback
 import warnings
@@ -98,10 +100,11 @@ class EMClient:
             self.verify = ca_path
         else:
             self.verify = True
-        self._http = requests.Session()
-        # Not from the environment: REQUESTS_CA_BUNDLE would silently replace the verify option,
-        # and a ~/.netrc entry would replace the Basic credentials. Proxies still come from it.
-        self._http.trust_env = False
+        # One requests.Session per thread (requests does not promise a Session is thread-safe), all sharing
+        # the one logon token: queries may run in parallel threads without logging on again (see _http).
+        self._local = threading.local()
+        self._sessions = []
+        self._lock = threading.RLock()
         self._proxies = requests.utils.get_environ_proxies(self.base_url)
         self._token = None
         self.session_id = None
@@ -115,8 +118,29 @@ class EMClient:
 
     def __exit__(self, exc_type, exc_value, tb):
         self.logout()
-        self._http.close()
+        self.close()
         return False
+
+    @property
+    def _http(self):
+        """The calling thread's requests.Session, made on first use."""
+        http = getattr(self._local, 'http', None)
+        if http is None:
+            http = requests.Session()
+            # Not from the environment: REQUESTS_CA_BUNDLE would silently replace the verify option,
+            # and a ~/.netrc entry would replace the Basic credentials. Proxies still come from it.
+            http.trust_env = False
+            self._local.http = http
+            with self._lock:
+                self._sessions.append(http)
+        return http
+
+    def close(self):
+        """Close the HTTP connections of every thread (the logon session is ended by logout)."""
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for http in sessions:
+            http.close()
 
     @property
     def logged_on(self):
@@ -233,13 +257,19 @@ class EMClient:
     def request(self, method, path, expected=(200,)):
         """Send an authenticated request. A 401 (EM drops idle tokens after 15 minutes) gets one fresh logon."""
         if self._token is None:
-            self.logon()
+            with self._lock:
+                if self._token is None:
+                    self.logon()
+        token = self._token
         response = self._send(method, path)
         if response.status_code == 401:
-            self._warn('EM refused the session token (it expires after 15 idle minutes); logging on again.')
-            self._token = None
-            self.session_id = None
-            self.logon()
+            # Threads share the token: the first to see it refused logs on again, the others reuse its token.
+            with self._lock:
+                if self._token == token:
+                    self._warn('EM refused the session token (it expires after 15 idle minutes); logging on again.')
+                    self._token = None
+                    self.session_id = None
+                    self.logon()
             response = self._send(method, path)
         if response.status_code not in expected:
             raise self._error_for(response, method, path)
@@ -256,7 +286,8 @@ class EMClient:
         while True:
             attempt += 1
             try:
-                self.request_count += 1
+                with self._lock:
+                    self.request_count += 1
                 with warnings.catch_warnings():
                     # urllib3 warns on every unverified request; the one warning above says it once.
                     warnings.simplefilter('ignore')

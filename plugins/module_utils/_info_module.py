@@ -18,7 +18,9 @@ __metaclass__ = type
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from . import _client as em_client
+from . import _compliance as compliance
 from ._conditions import session_conditions
+from ._gather import gather
 from ._connection import CONNECTION_OPTIONS, check_connection_options, client_from_params
 from . import _errors as errors
 from . import _wire as wire
@@ -38,6 +40,18 @@ def connection_argument_spec():
             option['fallback'] = (env_fallback, [definition['env']])
         spec[name] = option
     return spec
+
+
+def item_filter_argument_spec():
+    """The filter options of modules that list things without a run (jobs, policies): no state, result or time."""
+    return dict(
+        id=dict(type='str'),
+        name=dict(type='str'),
+        backup_server_name=dict(type='str'),
+        filter=dict(type='str'),
+        limit=dict(type='int'),
+        page_size=dict(type='int', default=100),
+    )
 
 
 def session_filter_argument_spec(resource):
@@ -70,9 +84,15 @@ class InfoModuleSpec:
         self.result_key = result_key
         self.extra_options = extra_options or {}
 
+    def filter_argument_spec(self):
+        """Sessions have states, results and times; jobs and policies (no time field) do not."""
+        if self.resource.time_field is None:
+            return item_filter_argument_spec()
+        return session_filter_argument_spec(self.resource)
+
     def argument_spec(self):
         spec = connection_argument_spec()
-        spec.update(session_filter_argument_spec(self.resource))
+        spec.update(self.filter_argument_spec())
         for name, (option_spec, dummy) in self.extra_options.items():
             spec[name] = option_spec
         return spec
@@ -94,10 +114,11 @@ def uid_condition(field, uid_type, option):
 def run_info_module(spec):
     """The whole life of an info module: validate, log on, read, log out, exit."""
     resource = spec.resource
+    argument_spec = spec.argument_spec()
     module = AnsibleModule(
-        argument_spec=spec.argument_spec(),
+        argument_spec=argument_spec,
         supports_check_mode=True,
-        mutually_exclusive=[('id', name) for name in FILTER_OPTIONS + tuple(spec.extra_options)],
+        mutually_exclusive=[('id', name) for name in FILTER_OPTIONS + tuple(spec.extra_options) if name in argument_spec],
     )
     for library, available, error in (('requests', em_client.HAS_REQUESTS, em_client.REQUESTS_IMPORT_ERROR),
                                       ('xmltodict', wire.HAS_XMLTODICT, wire.XMLTODICT_IMPORT_ERROR)):
@@ -132,10 +153,59 @@ def run_info_module(spec):
                     items = []
             else:
                 items = list(em.query(resource, conditions, raw_filter=params.get('filter'),
-                                      sort_desc=resource.time_field, page_size=params['page_size'],
+                                      sort_desc=resource.time_field, sort_asc=resource.sort_asc,
+                                      page_size=params['page_size'],
                                       limit=params.get('limit')))
     except errors.EMError as exc:
         module.fail_json(msg=str(exc), error=exc.to_dict())
     except ValueError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, **{spec.result_key: items})
+
+
+def compliance_argument_spec():
+    """The options of session_compliance_info besides the connection: the role's variables without their prefix."""
+    return dict(
+        checks=dict(type='list', elements='str', choices=list(compliance.CHECKS), default=list(compliance.CHECKS)),
+        lookback=dict(type='str', default='24h'),
+        fail_on=dict(type='list', elements='str', choices=list(compliance.RESULTS), default=['Failed']),
+        exclude=dict(type='list', elements='str', default=[]),
+        judge=dict(type='str', choices=list(compliance.JUDGES), default='latest'),
+        max_age=dict(type='str'),
+        max_age_overrides=dict(type='dict', default={}),
+        allow_empty=dict(type='bool', default=False),
+        page_size=dict(type='int', default=500),
+    )
+
+
+def run_compliance_module():
+    """session_compliance_info: check the options, log on once, gather, log out, judge, exit with ``report``."""
+    spec = connection_argument_spec()
+    spec.update(compliance_argument_spec())
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    for library, available, error in (('requests', em_client.HAS_REQUESTS, em_client.REQUESTS_IMPORT_ERROR),
+                                      ('xmltodict', wire.HAS_XMLTODICT, wire.XMLTODICT_IMPORT_ERROR)):
+        if not available:
+            module.fail_json(msg=missing_required_lib(library), exception=error)
+    params = module.params
+    problem = check_connection_options(params)
+    if not problem and params['page_size'] < 1:
+        problem = 'page_size: must be at least 1, got %d' % params['page_size']
+    options = None
+    if not problem:
+        try:
+            options = compliance.Options.from_params(params)
+        except ValueError as exc:
+            problem = str(exc)
+    if problem:
+        module.fail_json(msg=problem)
+
+    try:
+        with client_from_params(params, module.warn) as em:
+            data = gather(em, options, page_size=params['page_size'])
+        report = compliance.build_report(data, options, em=params['host'])
+    except errors.EMError as exc:
+        module.fail_json(msg=str(exc), error=exc.to_dict())
+    except ValueError as exc:  # NoDataError, or a value EM sent that could not be read
+        module.fail_json(msg=str(exc))
+    module.exit_json(changed=False, report=report)

@@ -23,6 +23,8 @@ BOOL = 'bool'
 TIME = 'time'
 ID = 'id'            # the UUID taken from a UID (never from an Href: some EM Hrefs are wrong)
 LINK_NAME = 'link'   # the Name of the first link whose Type is the given one
+# Seconds of a CDP policy's recovery point objective, read from its PolicyScheduleOptions (see _wire.rpo_seconds).
+RPO_SECONDS = 'rpo_seconds'
 
 
 class Field:
@@ -43,13 +45,16 @@ class Field:
 class Resource:
     """An EM resource read through the query service and the entity URL."""
 
-    def __init__(self, query_type, collection, filter_fields, time_field, fields, states=(), results=()):
+    def __init__(self, query_type, collection, filter_fields, time_field, fields, states=(), results=(),
+                 sort_asc=None):
         self.query_type = query_type
         self.uid_type = query_type
         self.collection = collection
         # EM field names the query service accepts in ``filter`` (and for sorting).
         self.filter_fields = tuple(filter_fields)
         self.time_field = time_field
+        # Resources without a time (jobs, policies) are listed in this field's order instead of newest first.
+        self.sort_asc = sort_asc
         self.fields = tuple(fields)
         self.states = tuple(states)
         self.results = tuple(results)
@@ -173,5 +178,45 @@ REPLICA_TASK_SESSION = Resource(
     ) + _TASK_TAIL,
 )
 
+JOB_TYPES = ('Backup', 'BackupCopy', 'ImmediateBackupCopy', 'Replica')
+
+# What jobs and CDP policies share: how they are scheduled. EM omits NextRun when nothing is scheduled.
+_SCHEDULE = (
+    Field('platform', 'platform'),
+    Field('description', 'description'),
+    Field('schedule_configured', 'schedule_configured', BOOL, filter_field='ScheduleConfigured'),
+    Field('schedule_enabled', 'schedule_enabled', BOOL, filter_field='ScheduleEnabled'),
+    Field('next_run', 'next_run', TIME),
+)
+
+JOB = Resource(
+    query_type='Job',
+    collection='jobs',
+    filter_fields=('UID', 'Name', 'Description', 'NextRun', 'JobType', 'Platform', 'ScheduleConfigured',
+                   'ScheduleEnabled', 'BackupServerUid', 'BackupServerName'),
+    time_field=None,
+    sort_asc='Name',
+    fields=_COMMON_HEAD + (
+        Field('href', 'href'),
+        Field('job_type', 'job_type', filter_field='JobType'),
+    ) + _SCHEDULE + _BACKUP_SERVER,
+)
+
+CDP_POLICY = Resource(
+    query_type='CdpPolicy',
+    collection='cdpPolicies',
+    # No PolicyType and no Platform here: the query service does not offer them for CdpPolicy.
+    filter_fields=('UID', 'Name', 'Description', 'NextRun', 'ScheduleConfigured', 'ScheduleEnabled',
+                   'BackupServerUid', 'BackupServerName'),
+    time_field=None,
+    sort_asc='Name',
+    fields=_COMMON_HEAD + (
+        Field('href', 'href'),
+        Field('policy_type', 'policy_type'),
+    ) + _SCHEDULE + (
+        Field('rpo_seconds', 'policy_schedule_options', RPO_SECONDS),
+    ) + _BACKUP_SERVER,
+)
+
 RESOURCES = dict((resource.query_type, resource) for resource in (
-    CDP_REPLICA_SESSION, CDP_REPLICA_TASK_SESSION, REPLICA_JOB_SESSION, REPLICA_TASK_SESSION))
+    CDP_REPLICA_SESSION, CDP_REPLICA_TASK_SESSION, REPLICA_JOB_SESSION, REPLICA_TASK_SESSION, JOB, CDP_POLICY))

@@ -245,6 +245,31 @@ def convert(kind, value, key):
     return u'%s' % (value,)
 
 
+def rpo_seconds(options, key='rpo_seconds'):
+    """A CDP policy's recovery point objective in seconds, from its PolicyScheduleOptions.
+
+    EM gives the RPO in the unit it was set in: ``RecoveryPointObjectiveSeconds`` (15 in the reference
+    examples) or ``RecoveryPointObjectiveMinutes``, the other being 0. The elements sit in a wrapper named
+    after the policy type (``<CdpReplica>``), which the reference pages do not document, so both places are read.
+    """
+    options = empty_to_none(options)
+    if options is None:
+        return None
+    if not isinstance(options, dict):
+        raise BodyError('field %s: PolicyScheduleOptions is not an object' % key)
+    candidates = [options] + [value for value in options.values() if isinstance(value, dict)]
+    for candidate in candidates:
+        if 'recovery_point_objective_seconds' in candidate or 'recovery_point_objective_minutes' in candidate:
+            seconds = convert(res.INT, candidate.get('recovery_point_objective_seconds'), key)
+            minutes = convert(res.INT, candidate.get('recovery_point_objective_minutes'), key)
+            if seconds:
+                return seconds
+            if minutes:
+                return minutes * 60
+            return 0 if seconds == 0 or minutes == 0 else None
+    return None
+
+
 def normalise_item(resource, item):
     """One wire item as the dict modules return: the resource's fields, typed, absent ones None."""
     if not isinstance(item, dict):
@@ -253,6 +278,8 @@ def normalise_item(resource, item):
     for field in resource.fields:
         if field.kind == res.LINK_NAME:
             result[field.key] = link_name(item, field.source)
+        elif field.kind == res.RPO_SECONDS:
+            result[field.key] = rpo_seconds(item.get(field.source), field.key)
         else:
             result[field.key] = convert(field.kind, item.get(field.source), field.key)
     if not result.get('uid'):

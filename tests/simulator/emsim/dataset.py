@@ -4,8 +4,11 @@ Every record is a plain dict with snake_case keys.  Times are aware UTC ``dateti
 (``None`` for the end time of a running session).  The JSON form (``Dataset.to_json``) is::
 
     {"backup_servers": [{"uuid", "name", "description", "ip_or_dns_name", "port", "version"}],
-     "cdp_policies": [{"uuid", "name", "backup_server", "vms"}],
-     "replica_jobs": [{"uuid", "name", "backup_server", "vms"}],
+     "cdp_policies": [{"uuid", "name", "backup_server", "vms", "description", "platform", "schedule_configured",
+                       "schedule_enabled", "next_run", "rpo_seconds"}],
+     "replica_jobs": [{"uuid", "name", "backup_server", "vms", "job_type", "description", "platform",
+                       "schedule_configured", "schedule_enabled", "next_run"}],
+     "other_jobs": [same keys as replica_jobs: jobs of other types (Backup, BackupCopy, ...), without sessions],
      "cdp_replica_sessions": [{"uuid", "name", "policy_uuid", "policy_name", "backup_server_uuid",
                                "backup_server_name", "creation_time", "end_time", "state", "result",
                                "progress", "failure_message", "is_retry"}],
@@ -19,9 +22,12 @@ Every record is a plain dict with snake_case keys.  Times are aware UTC ``dateti
                                 "job_name", "backup_server_uuid", "backup_server_name", "creation_time",
                                 "end_time", "state", "result", "reason", "total_size"}]}
 
-with times as ISO 8601 strings (``2025-06-15T07:00:06.787Z``; ``null`` for no end time).  ``from_json``
+with times as ISO 8601 strings (``2025-06-15T07:00:06.787Z``; ``null`` for no end time).  ``from_json`` also
+takes a time relative to the moment the data set is loaded, ``now``, ``now-26h`` or ``now+1d`` (units s, m, h,
+d, w), so that a hand-written data set stays inside a playbook's lookback window whenever it runs.  ``from_json``
 fills in missing optional keys (names of parents are looked up from their uuid), so a hand-written
-data set only needs the keys it cares about.
+data set only needs the keys it cares about.  Jobs and policies default to a configured, enabled schedule.
+The ``Job`` query type serves ``replica_jobs`` and ``other_jobs`` together (``Dataset.jobs``).
 """
 
 # pylint: disable=consider-using-f-string,too-many-arguments,too-many-positional-arguments,too-many-locals,too-many-statements,too-many-instance-attributes
@@ -30,18 +36,21 @@ import gc
 import json
 import os
 import random
+import re
+import uuid as uuid_mod
 from datetime import datetime, timedelta, timezone
 
 KINDS = (
     "backup_servers",
     "cdp_policies",
     "replica_jobs",
+    "other_jobs",
     "cdp_replica_sessions",
     "cdp_replica_task_sessions",
     "replica_job_sessions",
     "replica_task_sessions",
 )
-TIME_KEYS = ("creation_time", "end_time")
+TIME_KEYS = ("creation_time", "end_time", "next_run")
 
 SERVER_NAMES = ["backupsrv01.tech.local", "backupsrv02.tech.local", "enterprise06.tech.local"]
 CDP_POLICY_NAMES = ["CDP Policy 1", "CDP Policy 2", "CDP SQL Tier-1", "CDP Exchange"]
@@ -50,20 +59,45 @@ AWKWARD_POLICY_NAMES = ['Réplica "Prod"; A&B, Zürich', "TECH\\CDP (gold) 100% 
 AWKWARD_JOB_NAMES = ['DOMAIN\\Repl "nightly"; Q&A, café', "Réplication à 50% + <tag>"]
 VM_NAMES = ["virt03-ubuntu01", "virt03-vm01", "sql02", "apache02", "fs01", "dc01", "exch01", "web01", "web02", "ubuntu88"]
 AWKWARD_VM_NAMES = ['vm "quoted" 01', "TECH\\sql;prod", "Zürich-fs, Ölberg & Co", "ünïcödé vm (test)"]
-FAILURE_REASONS = [
+# Reasons fit the kind: a replication job never reports a CDP RPO violation. Each pair of lists has the same
+# length, so the seeded draws (and every other value of a data set) do not depend on the kind.
+CDP_FAILURE_REASONS = [
+    "Failed to connect to host esx01: connection timed out",
+    "Error: Insufficient free space on datastore ds-replica-02",
+    "CDP RPO violation: replication is lagging behind by 00:15:00",
+    "I/O filter is not installed on host esx01: the VM cannot be protected",
+    "Short-term retention cannot be kept: the journal on ds-replica-02 is full",
+    "Error: Cannot connect to the target proxy \"proxy02\": the RPC server is unavailable",
+]
+REPLICA_FAILURE_REASONS = [
     "Failed to connect to host esx01: connection timed out",
     "Error: Insufficient free space on datastore ds-replica-02",
     "Failed to create VM snapshot: the operation is not allowed in the current state",
-    "CDP RPO violation: replication is lagging behind by 00:15:00",
     "Processing VM failed: Access is denied. (0x80070005) on \\\\fs01\\share",
+    "Replica VM is locked by another task: the previous run is still finishing",
     "Error: Cannot connect to the target proxy \"proxy02\": the RPC server is unavailable",
 ]
-WARNING_REASONS = [
+CDP_WARNING_REASONS = [
     "Changed block tracking cannot be enabled: one or more VM disks are independent",
     "RPO warning: the latest restore point is older than 00:05:00",
     "Low free space on datastore ds01 (8% left)",
+    "Long-term restore point was created crash-consistent: guest processing failed",
+]
+REPLICA_WARNING_REASONS = [
+    "Changed block tracking cannot be enabled: one or more VM disks are independent",
+    "Replica restore points exceed the retention: old points are removed on the next run",
+    "Low free space on datastore ds01 (8% left)",
     "VMware Tools are not running on the guest OS; application-aware processing skipped",
 ]
+# Jobs and policies that own no generated session, added after the seeded draws (they change no other value):
+# a replication job whose schedule is disabled, a weekly one that did not run lately, and jobs of other types.
+EXTRA_REPLICA_JOBS = [("Archive Replication (disabled)", False), ("Weekly DR Replication", True)]
+EXTRA_POLICIES = [("CDP Decommissioned (disabled)", False)]
+OTHER_JOBS = [("Backup Job 1", "Backup"), ("Backup Copy Job 1", "BackupCopy"), ("Immediate Copy 1", "ImmediateBackupCopy")]
+# The schedule of the second plain-named job and policy is disabled: they still own sessions (they ran before
+# someone disabled them), which the compliance check reports as disabled, never stale.
+DISABLED_INDEX = 1
+RPO_SECONDS = [15, 120, 30, 300]
 SESSION_FAILURE_MESSAGES = ["Processing finished with errors", "1 of {n} VMs failed", "Error: Job finished with errors"]
 SIZES = [0, 1073741824, 8589934592, 17179869184, 42949672960, 107374182400, 214748364800, 2199023255552]
 FRACTION_DIGITS = [0, 1, 2, 2, 3, 3, 3, 5, 6, 6]
@@ -86,6 +120,23 @@ def _utc(value):
         text = main + "." + (digits + "000000")[:6] + rest
     parsed = datetime.fromisoformat(text)
     return _utc(parsed)
+
+
+_RELATIVE = re.compile(r"^now(?:([+-])(\d+(?:\.\d+)?)([smhdw]))?$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _relative(value, now):
+    """``now``, ``now-26h``, ``now+1d``: a time relative to ``now``; anything else as ``_utc`` reads it."""
+    if isinstance(value, str):
+        match = _RELATIVE.match(value.strip())
+        if match:
+            sign, amount, unit = match.groups()
+            if sign is None:
+                return now
+            delta = timedelta(seconds=float(amount) * _UNIT_SECONDS[unit])
+            return now + delta if sign == "+" else now - delta
+    return _utc(value)
 
 
 def iso(value):
@@ -114,6 +165,7 @@ class Dataset:
         self.backup_servers = list(lists.get("backup_servers") or [])
         self.cdp_policies = list(lists.get("cdp_policies") or [])
         self.replica_jobs = list(lists.get("replica_jobs") or [])
+        self.other_jobs = list(lists.get("other_jobs") or [])
         self.cdp_replica_sessions = list(lists.get("cdp_replica_sessions") or [])
         self.cdp_replica_task_sessions = list(lists.get("cdp_replica_task_sessions") or [])
         self.replica_job_sessions = list(lists.get("replica_job_sessions") or [])
@@ -131,7 +183,13 @@ class Dataset:
         """``{kind: {lower-case uuid: record}}``, built on first use."""
         if self._by_uuid is None:
             self._by_uuid = {kind: {item["uuid"].lower(): item for item in getattr(self, kind)} for kind in KINDS}
+            self._by_uuid["jobs"] = {item["uuid"].lower(): item for item in self.jobs}
         return self._by_uuid
+
+    @property
+    def jobs(self):
+        """Every job the ``Job`` query type lists: the replication jobs, then the others."""
+        return self.replica_jobs + self.other_jobs
 
     @property
     def children(self):
@@ -174,7 +232,7 @@ class Dataset:
         return out
 
     @classmethod
-    def from_json(cls, source):
+    def from_json(cls, source, now=None):
         """Build a Dataset from a dict (``to_json`` form), a JSON string or a path to a JSON file."""
         if isinstance(source, (str, bytes, os.PathLike)) and not (isinstance(source, str) and source.lstrip().startswith("{")):
             with open(source, "r", encoding="utf-8") as handle:
@@ -186,13 +244,14 @@ class Dataset:
         if not isinstance(data, dict):
             raise ValueError("a dataset must be a JSON object")
         lists = {}
+        now = now or datetime.now(timezone.utc)
         for kind in KINDS:
             rows = []
             for row in data.get(kind) or []:
                 item = dict(row)
                 for key in TIME_KEYS:
                     if key in item:
-                        item[key] = _utc(item[key])
+                        item[key] = _relative(item[key], now)
                 rows.append(item)
             lists[kind] = rows
         dataset = cls(**lists)
@@ -218,8 +277,20 @@ class Dataset:
             item.setdefault("backup_server_uuid", "00000000-0000-0000-0000-000000000000")
             item.setdefault("backup_server_name", "")
 
-        for parent in self.cdp_policies + self.replica_jobs:
+        for parent in self.cdp_policies + self.replica_jobs + self.other_jobs:
             parent.setdefault("vms", [])
+            parent.setdefault("description", "")
+            parent.setdefault("platform", "VMware")
+            parent.setdefault("schedule_configured", True)
+            parent.setdefault("schedule_enabled", True)
+            parent.setdefault("next_run", None)
+            server_of(parent)
+        for parent in self.replica_jobs:
+            parent.setdefault("job_type", "Replica")
+        for parent in self.other_jobs:
+            parent.setdefault("job_type", "Backup")
+        for parent in self.cdp_policies:
+            parent.setdefault("rpo_seconds", 15)
         for kind, parent_kind, key in (("cdp_replica_sessions", "cdp_policies", "policy"), ("replica_job_sessions", "replica_jobs", "job")):
             for item in getattr(self, kind):
                 parent = self.get(parent_kind, item.get(key + "_uuid", ""))
@@ -391,9 +462,11 @@ class _Generator:
                 elif result == "Failed" and rand() < 0.2:
                     t_result = "Warning"
             if t_result == "Failed":
-                reason = FAILURE_REASONS[int(rand() * len(FAILURE_REASONS))].replace("esx01", "esx%02d" % (1 + int(rand() * 12)))
+                reasons = CDP_FAILURE_REASONS if cdp else REPLICA_FAILURE_REASONS
+                reason = reasons[int(rand() * len(reasons))].replace("esx01", "esx%02d" % (1 + int(rand() * 12)))
             elif t_result == "Warning":
-                reason = WARNING_REASONS[int(rand() * len(WARNING_REASONS))]
+                reasons = CDP_WARNING_REASONS if cdp else REPLICA_WARNING_REASONS
+                reason = reasons[int(rand() * len(reasons))]
             else:
                 reason = ""
             t_start_dt = _dt(t_start)
@@ -413,26 +486,28 @@ class _Generator:
         return out
 
 
-def generate(seed=1, sessions=200, days=7, failure_rate=0.1, warning_rate=0.1, running=2, now=None, awkward_names=True):
+def generate(seed=1, sessions=200, days=7, failure_rate=0.1, warning_rate=0.1, running=2, now=None, awkward_names=True,
+             idle=True):
     """Generate a deterministic data set.
 
     ``sessions`` is split between CDP replica sessions (half, rounded down) and replication job sessions.
     ``running`` is the number of running sessions of *each* kind (the most recent ones).  ``now`` defaults
     to the current time truncated to the minute: pass it explicitly for byte-identical data sets; with the
-    same seed the uuids, names (but for their dates) and results are the same whatever ``now``.
+    same seed the uuids, names (but for their dates) and results are the same whatever ``now``.  ``idle=False``
+    leaves out the jobs and policies that own no session (a disabled one, and a weekly one that did not run).
     """
     if now is None:
         now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     was_enabled = gc.isenabled()
     gc.disable()  # hundreds of thousands of small dicts: the cyclic GC would only slow generation down
     try:
-        return _generate(seed, sessions, days, failure_rate, warning_rate, running, _utc(now), awkward_names)
+        return _generate(seed, sessions, days, failure_rate, warning_rate, running, _utc(now), awkward_names, idle)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _generate(seed, sessions, days, failure_rate, warning_rate, running, now, awkward_names):
+def _generate(seed, sessions, days, failure_rate, warning_rate, running, now, awkward_names, idle=True):
     """The body of ``generate``."""
     gen = _Generator(seed, now, failure_rate, warning_rate, awkward_names)
     servers = []
@@ -458,10 +533,12 @@ def _generate(seed, sessions, days, failure_rate, warning_rate, running, now, aw
     n_rep = sessions - n_cdp
     cdp_sessions, cdp_tasks = gen.sessions(n_cdp, days, min(running, n_cdp), policies, by_uuid, cdp=True)
     rep_sessions, rep_tasks = gen.sessions(n_rep, days, min(running, n_rep), jobs, by_uuid, cdp=False)
+    other_jobs = _schedules(policies, jobs, servers, now, idle)
     return Dataset(
         backup_servers=servers,
         cdp_policies=policies,
         replica_jobs=jobs,
+        other_jobs=other_jobs,
         cdp_replica_sessions=cdp_sessions,
         cdp_replica_task_sessions=cdp_tasks,
         replica_job_sessions=rep_sessions,
@@ -469,7 +546,47 @@ def _generate(seed, sessions, days, failure_rate, warning_rate, running, now, aw
     )
 
 
-def healthy(seed=1, sessions=200, days=7, running=2, now=None, awkward_names=True):
+def _derived_uuid(kind, name):
+    """A stable uuid from a name, for records added without drawing from the seeded generator."""
+    return str(uuid_mod.uuid5(uuid_mod.NAMESPACE_URL, "emsim:%s:%s" % (kind, name)))
+
+
+def _schedules(policies, jobs, servers, now, idle=True):
+    """Give jobs and policies their schedules, add the ones without sessions; returns the jobs of other types.
+
+    Nothing here draws from the seeded generator, so the sessions of a seed are the same as without it.
+    """
+    next_day = (now + timedelta(days=1)).replace(hour=22, minute=0, second=0, microsecond=0)
+    for group, extra, kind in ((policies, EXTRA_POLICIES, "policy"), (jobs, EXTRA_REPLICA_JOBS, "job")):
+        for name, enabled in (extra if idle else []):
+            group.append({"uuid": _derived_uuid(kind, name), "name": name, "vms": [],
+                          "backup_server": servers[len(group) % len(servers)]["uuid"], "schedule_enabled": enabled})
+        for index, parent in enumerate(group):
+            server = next(one for one in servers if one["uuid"] == parent["backup_server"])
+            parent["backup_server_uuid"] = server["uuid"]
+            parent["backup_server_name"] = server["name"]
+            parent.setdefault("schedule_enabled", index != DISABLED_INDEX)
+            parent["schedule_configured"] = True
+            parent["next_run"] = next_day + timedelta(minutes=15 * index) if parent["schedule_enabled"] else None
+            parent["platform"] = "VMware"
+            parent["description"] = "Created by TECH\\veeamadmin"
+            if kind == "policy":
+                parent["rpo_seconds"] = RPO_SECONDS[index % len(RPO_SECONDS)]
+            else:
+                parent["job_type"] = "Replica"
+    others = []
+    for index, (name, job_type) in enumerate(OTHER_JOBS):
+        server = servers[index % len(servers)]
+        others.append({"uuid": _derived_uuid("job", name), "name": name, "vms": [], "backup_server": server["uuid"],
+                       "backup_server_uuid": server["uuid"], "backup_server_name": server["name"],
+                       "job_type": job_type, "platform": "VMware", "description": "",
+                       # The immediate copy runs continuously: configured, without a next run.
+                       "schedule_configured": job_type != "BackupCopy", "schedule_enabled": job_type != "BackupCopy",
+                       "next_run": next_day if job_type == "Backup" else None})
+    return others
+
+
+def healthy(seed=1, sessions=200, days=7, running=2, now=None, awkward_names=True, idle=True):
     """Like ``generate`` but every finished session and task session is a Success."""
     return generate(seed=seed, sessions=sessions, days=days, failure_rate=0.0, warning_rate=0.0, running=running,
-                    now=now, awkward_names=awkward_names)
+                    now=now, awkward_names=awkward_names, idle=idle)

@@ -34,6 +34,7 @@ SESSION_STATES = ["Starting", "Stopping", "Working", "Pausing", "Resuming", "Sto
 TASK_STATES = ["InProgress", "Pending", "Completed"]
 RESULTS = ["None", "Success", "Warning", "Failed"]
 JOB_TYPES = ["Replica"]
+ALL_JOB_TYPES = ["Backup", "BackupCopy", "ImmediateBackupCopy", "Replica"]
 
 
 class FilterError(ValueError):
@@ -177,6 +178,28 @@ QUERY_FIELDS = {
         ("BackupServerUid", "uid", "backup_server_uuid", "BackupServer"),
         ("BackupServerName", "string", "backup_server_name"),
         ("VmDisplayName", "string", "vm_display_name"),
+    ),
+    "job": _fields(
+        ("UID", "uid", "uuid", "Job"),
+        ("Name", "string", "name"),
+        ("Description", "string", "description"),
+        ("NextRun", "datetime", "next_run"),
+        ("JobType", "enum", "job_type", ALL_JOB_TYPES),
+        ("Platform", "string", "platform"),
+        ("ScheduleConfigured", "bool", "schedule_configured"),
+        ("ScheduleEnabled", "bool", "schedule_enabled"),
+        ("BackupServerUid", "uid", "backup_server_uuid", "BackupServer"),
+        ("BackupServerName", "string", "backup_server_name"),
+    ),
+    "cdppolicy": _fields(
+        ("UID", "uid", "uuid", "CdpPolicy"),
+        ("Name", "string", "name"),
+        ("Description", "string", "description"),
+        ("NextRun", "datetime", "next_run"),
+        ("ScheduleConfigured", "bool", "schedule_configured"),
+        ("ScheduleEnabled", "bool", "schedule_enabled"),
+        ("BackupServerUid", "uid", "backup_server_uuid", "BackupServer"),
+        ("BackupServerName", "string", "backup_server_name"),
     ),
     "backupserver": _fields(
         ("UID", "uid", "uuid", "BackupServer"),

@@ -14,6 +14,11 @@ Element content and order follow the seed examples:
 * ReplicaJobSession: JobUid, JobName, JobType, CreationTimeUTC, EndTimeUTC, State, Result, Progress, IsRetry,
   Down link to ``/replicaSessions/{id}/repicaTaskSessions`` (documented typo).
 * ReplicaTaskSession: JobSessionUid, CreationTimeUTC, EndTimeUTC, State, Result, Reason, TotalSize.
+* Job: JobType, Platform, Description, ScheduleConfigured, ScheduleEnabled, NextRun (absent when there is none),
+  JobScheduleOptions (a short ``<Standart>`` block); ``<Job Type="Job">`` inside ``<Jobs>`` in a QueryResult.
+* CdpPolicy: PolicyType, Platform, Description, ScheduleConfigured, ScheduleEnabled, NextRun, PolicyScheduleOptions
+  with the ``<CdpReplica>`` wrapper holding RecoveryPointObjectiveSeconds and RecoveryPointObjectiveMinutes (the
+  RPO in the unit it was set in, the other 0); ``<CdpPolicy>`` inside ``<CdpPolicies>``; a Disable or Enable link.
 """
 
 # pylint: disable=consider-using-f-string,too-many-arguments,too-many-positional-arguments,too-many-locals,too-many-instance-attributes,too-few-public-methods
@@ -63,6 +68,8 @@ KINDS = {
                               "ReplicaJobSession", "ReplicaJobSessions", "ReplicaJobSession"),
     "replicatasksession": Kind("replica_task_sessions", "ReplicaTaskSession", "replicaTaskSessions", "ReplicaTaskSession",
                                "ReplicaTaskSession", "ReplicaTaskSessions", "ReplicaTaskSession"),
+    "job": Kind("jobs", "Job", "jobs", "Job", "Job", "Jobs", "Job"),
+    "cdppolicy": Kind("cdp_policies", "CdpPolicy", "cdpPolicies", "CdpPolicy", "CdpPolicy", "CdpPolicies", "CdpPolicy"),
     "backupserver": Kind("backup_servers", "BackupServer", "backupServers", "BackupServer", "BackupServer",
                          "BackupServers", "BackupServer"),
 }
@@ -112,6 +119,30 @@ def camelize(value):
 def link(rel, href, type_=None, name=None):
     """A link dict."""
     return {"Rel": rel, "Href": href, "Name": name, "Type": type_}
+
+
+class RawXml(str):
+    """Element content that is already XML (nested elements): written as is, never escaped."""
+
+
+def _nested(name, value):
+    """A field holding nested elements: ``value`` is an ordered list of ``(name, text or list)`` pairs."""
+    def xml(pairs):
+        return "".join("<%s>%s</%s>" % (key, xml(child) if isinstance(child, list) else escape(str(child)), key)
+                       for key, child in pairs)
+
+    def as_json(pairs):
+        return {key: as_json(child) if isinstance(child, list) else child for key, child in pairs}
+    return (name, RawXml(xml(value)), as_json(value))
+
+
+def _schedule_fields(record):
+    """Platform to NextRun, the fields jobs and CDP policies share."""
+    return [_field("Platform", record.get("platform") or "VMware"),
+            _field("Description", record.get("description") or ""),
+            _field("ScheduleConfigured", bool(record.get("schedule_configured", True))),
+            _field("ScheduleEnabled", bool(record.get("schedule_enabled", True))),
+            _field("NextRun", format_time(record.get("next_run"), record["uuid"]))]
 
 
 class Item:
@@ -200,6 +231,31 @@ def entity_item(kind_name, record, base):
                   _field("TotalSize", int(record.get("total_size") or 0))]
         return Item(kind.entity_tag, href, record["name"], uid, [server_link, parent, alternate], fields,
                     [("VmDisplayName", record.get("vm_display_name") or "")])
+    if kind_name == "job":
+        links = [server_link, alternate]
+        if record.get("job_type", "Replica") == "Replica":
+            links.append(link("Down", "%s/jobs/%s/replicaSessions" % (base, rid), "ReplicaJobSessionReferenceList"))
+        else:
+            links.append(link("Down", "%s/jobs/%s/backupSessions" % (base, rid), "BackupJobSessionReferenceList"))
+        links.append(link("ToggleScheduleEnabled", "%s/jobs/%s?action=toggleScheduleEnabled" % (base, rid)))
+        fields = [_field("JobType", record.get("job_type") or "Replica")] + _schedule_fields(record) + [
+            _nested("JobScheduleOptions", [("Standart", [("RetryOptions", [
+                ("RetryTimes", 3), ("RetryTimeout", 10), ("RetrySpecified", "true")])])])]
+        return Item(kind.entity_tag, ref_href + "?format=Entity", record["name"], uid, links, fields)
+    if kind_name == "cdppolicy":
+        enabled = bool(record.get("schedule_enabled", True))
+        links = [server_link, alternate,
+                 link("Down", "%s/cdpPolicies/%s/cdpReplicaSessions" % (base, rid), "CdpReplicaSessionReferenceList"),
+                 link("Disable" if enabled else "Enable",
+                      "%s/cdpPolicies/%s?action=%s" % (base, rid, "disable" if enabled else "enable"))]
+        rpo = int(record.get("rpo_seconds") or 15)
+        # EM keeps the RPO in the unit it was set in: whole minutes as minutes, anything else as seconds.
+        seconds, minutes = (0, rpo // 60) if rpo >= 60 and rpo % 60 == 0 else (rpo, 0)
+        fields = [_field("PolicyType", "CdpReplica")] + _schedule_fields(record) + [
+            _nested("PolicyScheduleOptions", [("CdpReplica", [
+                ("RecoveryPointObjectiveSeconds", seconds), ("RecoveryPointObjectiveMinutes", minutes),
+                ("ShortTermRetentionMinutes", 0), ("ShortTermRetentionHours", 4)])])]
+        return Item(kind.entity_tag, ref_href + "?format=Entity", record["name"], uid, links, fields)
     links = server_links(base, rid)
     links.insert(0, link("Alternate", ref_href, kind.ref_type, record["name"]))
     fields = [_field("Description", record.get("description") or ""),
@@ -264,6 +320,8 @@ def xml_item(item, tag, root=False):
             continue
         if text == "":
             parts.append("<%s />" % name)
+        elif isinstance(text, RawXml):
+            parts.append("<%s>%s</%s>" % (name, text, name))
         else:
             parts.append("<%s>%s</%s>" % (name, escape(text), name))
     parts.append("</%s>" % tag)

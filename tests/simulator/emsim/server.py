@@ -48,6 +48,8 @@ COLLECTIONS = {
     "replicatasksessions": "replicatasksession",
     "repicatasksessions": "replicatasksession",
     "backupservers": "backupserver",
+    "jobs": "job",
+    "cdppolicies": "cdppolicy",
 }
 #: (parent collection, child path) -> child kind.
 CHILD_LISTS = {

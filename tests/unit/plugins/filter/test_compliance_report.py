@@ -5,7 +5,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.veeam.enterprise_manager.plugins.filter.compliance_report import (
-    FilterModule, compliance_report, unexplained_failures)
+    FilterModule, compliance_options, compliance_report, unexplained_failures)
 
 CDP_UID = 'urn:veeam:CdpReplicaSession:6b872a71-51e8-437a-8d45-5c6494b92f3f'
 
@@ -38,10 +38,10 @@ def test_a_failure_without_message_is_explained_by_its_task_sessions():
     assert report['violations'] == [{
         'kind': 'cdp_replica_session', 'id': '6b872a71-51e8-437a-8d45-5c6494b92f3f', 'name': 'CDP Policy 1@2026-11-20T01:00:00.000000Z',
         'parent': 'CDP Policy 1', 'result': 'Failed', 'state': 'Stopped', 'creation_time_utc': '2026-11-20T01:00:00.000000Z',
-        'message': 'sql02: Disk full'}]
-    assert report['lines'][0] == '1 session(s) with a result in Failed:'
+        'message': 'Failed sql02: Disk full'}]
+    assert report['lines'][0] == '1 violation(s) (judge every; result in Failed):'
     assert report['lines'][1] == ('cdp_replica_session | CDP Policy 1 | CDP Policy 1@2026-11-20T01:00:00.000000Z | '
-                                  '2026-11-20T01:00:00.000000Z | Failed: sql02: Disk full')
+                                  '2026-11-20T01:00:00.000000Z | Failed: Failed sql02: Disk full')
 
 
 def test_own_message_wins_and_violations_are_newest_first():
@@ -53,7 +53,7 @@ def test_own_message_wins_and_violations_are_newest_first():
     assert [v['kind'] for v in report['violations']] == ['replica_session', 'cdp_replica_session']
     assert report['violations'][1]['message'] == 'Own reason'
     assert report['violations'][0]['message'] == 'Enterprise Manager gives no reason'
-    assert report['lines'][0] == '2 session(s) with a result in Failed, Warning:'
+    assert report['lines'][0] == '2 violation(s) (judge every; result in Failed, Warning):'
 
 
 def test_task_session_parent_comes_from_its_session_name():
@@ -88,4 +88,37 @@ def test_bad_input_is_a_filter_error():
 
 
 def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {'compliance_report', 'unexplained_failures'}
+    assert set(FilterModule().filters()) == {'compliance_report', 'unexplained_failures', 'compliance_options'}
+
+
+def test_latest_judge_and_jobs_through_the_filter():
+    job = {'id': 'j1', 'uid': 'urn:veeam:Job:j1', 'name': 'Job', 'job_type': 'Replica', 'schedule_enabled': True,
+           'schedule_configured': True}
+    idle = dict(job, id='j2', uid='urn:veeam:Job:j2', name='Idle')
+    sessions = [
+        {'id': 'r2', 'uid': 'urn:veeam:ReplicaJobSession:r2', 'name': 'Job@2', 'job_uid': 'urn:veeam:Job:j1',
+         'job_name': 'Job', 'result': 'Success', 'state': 'Stopped', 'creation_time_utc': '2026-11-21T02:00:00.000000Z',
+         'end_time_utc': '2026-11-21T02:10:00.000000Z'},
+        {'id': 'r1', 'uid': 'urn:veeam:ReplicaJobSession:r1', 'name': 'Job@1', 'job_uid': 'urn:veeam:Job:j1',
+         'job_name': 'Job', 'result': 'Failed', 'state': 'Stopped', 'creation_time_utc': '2026-11-21T01:00:00.000000Z',
+         'end_time_utc': '2026-11-21T01:10:00.000000Z'}]
+    gathered = {'jobs': [job, idle], 'replica_sessions': sessions}
+    every = compliance_report(gathered)
+    latest = compliance_report(gathered, judge='latest')
+    assert not every['passed'] and latest['passed']
+    assert [r['id'] for r in latest['recovered']] == ['r1']
+    assert dict((s['name'], s['verdict']) for s in latest['subjects']) == {'Job': 'recovered', 'Idle': 'no_sessions'}
+
+
+def test_empty_input_fails_only_when_asked():
+    assert compliance_report({'replica_sessions': []})['passed'] is True
+    with pytest.raises(AnsibleFilterError, match='No data is not health'):
+        compliance_report({'replica_sessions': []}, allow_empty=False)
+
+
+def test_compliance_options_names_the_role_variable():
+    assert compliance_options({'lookback': '24h', 'max_age': '26h'}) == []
+    problems = compliance_options({'lookback': 'yesterday'}, prefix='session_compliance_')
+    assert len(problems) == 1 and problems[0].startswith("session_compliance_lookback: 'yesterday'")
+    with pytest.raises(AnsibleFilterError):
+        compliance_options('lookback')

@@ -1,0 +1,494 @@
+# -*- coding: utf-8 -*-
+# Copyright: veeam.enterprise_manager contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Judging replication jobs, CDP policies and their VMs from their sessions: the compliance report.
+
+Private to this collection: not a public API; names and signatures may change in any release.
+
+Pure Python, no ``ansible`` import: the ``session_compliance_info`` module and the ``compliance_report``
+filter both call ``build_report``, so they agree. The input is what the info modules return (jobs,
+policies, sessions and task sessions as dicts); the output is the report the role publishes.
+
+A *subject* is a replication job (check ``replica_sessions``), a CDP policy (``cdp_replica_sessions``)
+or a VM of a CDP policy (``cdp_replica_task_sessions``). Each gets one verdict:
+
+* ``failed``: its newest finished session in the window has a result in ``fail_on`` (``judge: latest``),
+  or any finished session in the window has one (``judge: every``);
+* ``recovered``: sessions in ``fail_on`` were followed by a newer finished session outside it (latest only);
+* ``stale``: its schedule is enabled and no finished session outside ``fail_on`` ended within ``max_age``;
+* ``disabled``: its schedule is disabled or not configured, and it is neither failed nor recovered;
+* ``no_sessions``: no finished session in the window;
+* ``ok``: otherwise.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import datetime
+import fnmatch
+import re
+
+from ._query import format_time, parse_time, parse_time_option
+
+UTC = datetime.timezone.utc
+
+CHECKS = ('cdp_replica_sessions', 'cdp_replica_task_sessions', 'replica_sessions')
+JUDGES = ('latest', 'every')
+RESULTS = ('Success', 'Warning', 'Failed', 'None')
+VERDICTS = ('ok', 'failed', 'recovered', 'stale', 'no_sessions', 'disabled')
+
+# check -> the kind of its sessions (a violation's kind), the kind of its subjects, the finished state.
+SESSION_KIND = {
+    'cdp_replica_sessions': 'cdp_replica_session',
+    'cdp_replica_task_sessions': 'cdp_replica_task_session',
+    'replica_sessions': 'replica_session',
+}
+SUBJECT_KIND = {
+    'cdp_replica_sessions': 'cdp_policy',
+    'cdp_replica_task_sessions': 'cdp_policy_vm',
+    'replica_sessions': 'replica_job',
+}
+FINISHED_STATE = {
+    'cdp_replica_sessions': 'Stopped',
+    'cdp_replica_task_sessions': 'Completed',
+    'replica_sessions': 'Stopped',
+}
+NO_REASON = 'Enterprise Manager gives no reason'
+
+_AGE_RE = re.compile(r'^\s*(\d+)\s*([smhdw])\s*$')
+_AGE_UNITS = {'s': 'seconds', 'm': 'minutes', 'h': 'hours', 'd': 'days', 'w': 'weeks'}
+
+
+class NoDataError(ValueError):
+    """EM returned nothing at all for the enabled checks: no data is not health."""
+
+
+# ------------------------------------------------------------------------------------------ options
+
+def parse_age(value, option):
+    """An age such as ``26h`` or ``7d`` as a timedelta; raises ValueError naming the option."""
+    match = _AGE_RE.match(u'%s' % (value,)) if value is not None else None
+    if not match:
+        raise ValueError('%s: %r is not an age. Use a number and a unit, such as 90m, 26h, 8d or 2w '
+                         '(units s, m, h, d, w).' % (option, value))
+    amount = int(match.group(1))
+    if amount <= 0:
+        raise ValueError('%s: %r is not a positive age.' % (option, value))
+    return datetime.timedelta(**{_AGE_UNITS[match.group(2)]: amount})
+
+
+def _is_none(value):
+    return value is None or (isinstance(value, str) and value.strip().lower() in ('none', 'null', ''))
+
+
+class Options:
+    """The checked options of one run. Build it with ``Options.from_params``; errors name the option."""
+
+    def __init__(self, checks, lookback_from, now, fail_on, judge, exclude, max_age, max_age_overrides, allow_empty):
+        self.checks = checks
+        self.lookback_from = lookback_from
+        self.now = now
+        self.fail_on = fail_on
+        self.judge = judge
+        self.exclude = exclude
+        self.max_age = max_age
+        self.max_age_overrides = max_age_overrides
+        self.allow_empty = allow_empty
+
+    @property
+    def read_from(self):
+        """Sessions are read over the longer of the lookback window and the longest max_age."""
+        starts = [self.lookback_from] if self.lookback_from is not None else []
+        ages = [self.max_age] + [age for age in self.max_age_overrides.values() if age is not None]
+        starts += [self.now - age for age in ages if age is not None]
+        return min(starts) if starts else None
+
+    @classmethod
+    def from_params(cls, params, prefix='', now=None):
+        """Check the options (``checks``, ``lookback``, ``fail_on``, ``judge``, ``exclude``, ``max_age``,
+        ``max_age_overrides``, ``allow_empty``); raise ValueError naming ``prefix`` + the option."""
+        now = now or datetime.datetime.now(UTC).replace(microsecond=0)
+
+        def name(option):
+            return prefix + option
+
+        checks = _list_of_text(params.get('checks', list(CHECKS)), name('checks'))
+        unknown = [check for check in checks if check not in CHECKS]
+        if unknown or not checks:
+            raise ValueError('%s: %s; choose from %s.' % (
+                name('checks'), 'unknown check(s) %s' % ', '.join(unknown) if unknown else 'no check given',
+                ', '.join(CHECKS)))
+        lookback = params.get('lookback', '24h')
+        lookback_from = None if lookback is None else parse_time_option(lookback, name('lookback'), now=now)
+        if lookback_from is not None and lookback_from > now:
+            raise ValueError('%s: %r is in the future.' % (name('lookback'), lookback))
+        fail_on = _list_of_text(params.get('fail_on', ['Failed']), name('fail_on'))
+        bad = [result for result in fail_on if result not in RESULTS]
+        if bad or not fail_on:
+            raise ValueError('%s: %s; choose from %s.' % (
+                name('fail_on'), 'unknown result(s) %s' % ', '.join(bad) if bad else 'no result given',
+                ', '.join(RESULTS)))
+        judge = params.get('judge', 'latest')
+        if judge not in JUDGES:
+            raise ValueError('%s: %r is not one of %s.' % (name('judge'), judge, ', '.join(JUDGES)))
+        exclude = _list_of_text(params.get('exclude') or [], name('exclude'))
+        max_age = params.get('max_age')
+        max_age = None if _is_none(max_age) else parse_age(max_age, name('max_age'))
+        overrides = params.get('max_age_overrides') or {}
+        if not isinstance(overrides, dict):
+            raise ValueError('%s: must be a mapping of job or policy names (or glob patterns) to an age or none, '
+                             'got %s.' % (name('max_age_overrides'), type(overrides).__name__))
+        checked = {}
+        for pattern, age in overrides.items():
+            where = '%s[%r]' % (name('max_age_overrides'), pattern)
+            checked[u'%s' % (pattern,)] = None if _is_none(age) else parse_age(age, where)
+        allow_empty = params.get('allow_empty', False)
+        if isinstance(allow_empty, str) and allow_empty.strip().lower() in ('true', 'yes', 'on', 'false', 'no', 'off'):
+            allow_empty = allow_empty.strip().lower() in ('true', 'yes', 'on')
+        if not isinstance(allow_empty, bool):
+            raise ValueError('%s: must be true or false, got %r.' % (name('allow_empty'), allow_empty))
+        return cls(checks, lookback_from, now, fail_on, judge, exclude, max_age, checked, allow_empty)
+
+    def age_for(self, name):
+        """The max_age that applies to a job or policy: an exact override, else the first matching pattern."""
+        if name in self.max_age_overrides:
+            return self.max_age_overrides[name]
+        for pattern, age in self.max_age_overrides.items():
+            if name is not None and fnmatch.fnmatchcase(name, pattern):
+                return age
+        return self.max_age
+
+
+def _list_of_text(value, option):
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
+        raise ValueError('%s: must be a list of strings, got %r.' % (option, value))
+    return list(value)
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+def _time(text):
+    try:
+        return parse_time(text)
+    except ValueError:
+        return None
+
+
+def _excluded(patterns, *names):
+    return any(candidate is not None and fnmatch.fnmatchcase(candidate, pattern)
+               for pattern in patterns for candidate in names)
+
+
+def _ago(now, when):
+    seconds = int((now - when).total_seconds())
+    if seconds < 2 * 3600:
+        return '%d min ago' % (seconds // 60)
+    if seconds < 3 * 86400:
+        return '%d h ago' % (seconds // 3600)
+    return '%d days ago' % (seconds // 86400)
+
+
+def _age_text(age):
+    seconds = int(age.total_seconds())
+    for unit, size in (('w', 604800), ('d', 86400), ('h', 3600), ('m', 60)):
+        if seconds % size == 0:
+            return '%d%s' % (seconds // size, unit)
+    return '%ds' % seconds
+
+
+def _session_brief(item):
+    if item is None:
+        return None
+    return dict((key, item.get(key)) for key in ('id', 'name', 'result', 'state', 'creation_time_utc', 'end_time_utc'))
+
+
+def _newest_first(items):
+    return sorted(items, key=lambda item: (item.get('creation_time_utc') or '', item.get('end_time_utc') or ''),
+                  reverse=True)
+
+
+def explain(tasks):
+    """The reasons of a session's task sessions, VM by VM: failed VMs first, each labelled with its result."""
+    order = {'Failed': 0, 'Warning': 1}
+    seen, parts = set(), []
+
+    def rank(task):
+        return order.get(task.get('result'), 2), task.get('vm_display_name') or task.get('name') or ''
+    for task in sorted(tasks, key=rank):
+        result = task.get('result')
+        if result not in order:
+            continue
+        vm = task.get('vm_display_name') or task.get('name')
+        text = '%s %s: %s' % (result, vm, task.get('reason') or 'no reason given')
+        if text not in seen:
+            seen.add(text)
+            parts.append(text)
+    return '; '.join(parts)
+
+
+def _parent_of_session(check, item, cdp_session_policy):
+    if check == 'replica_sessions':
+        return item.get('job_name')
+    if check == 'cdp_replica_sessions':
+        return item.get('policy_name')
+    # A CDP task session: its CDP session's policy when that session was read, else the name before the last @.
+    policy = cdp_session_policy.get(item.get('policy_session_uid'))
+    if policy:
+        return policy
+    session_name = item.get('policy_session_name') or ''
+    return session_name.rsplit('@', 1)[0] if '@' in session_name else None
+
+
+class _Subject:
+    def __init__(self, check, subject_id, name, parent=None, backup_server_name=None, schedule=None):
+        self.check = check
+        self.id = subject_id
+        self.name = name
+        self.parent = parent
+        self.backup_server_name = backup_server_name
+        # True: schedule enabled; False: disabled or not configured; None: unknown (not in EM's list).
+        self.schedule = schedule
+        self.sessions = []
+
+
+def _schedule_of(item):
+    return bool(item.get('schedule_enabled')) and item.get('schedule_configured') is not False
+
+
+# ------------------------------------------------------------------------------------------ the report
+
+def build_report(data, options, em=None):
+    """The compliance report of one EM.
+
+    :param data: ``jobs`` (replication jobs), ``policies`` (CDP policies), one list of sessions per check
+        (keys as in ``CHECKS``) and ``task_sessions``: task sessions (CDP or replica) read to explain failed
+        sessions. Missing keys are empty lists.
+    :param options: an ``Options``.
+    :param em: the EM host, reported as ``em``.
+    :raises NoDataError: when EM returned nothing at all for the enabled checks and ``allow_empty`` is false.
+    """
+    now = options.now
+    window_from = options.lookback_from
+    patterns = options.exclude
+    fail_on = options.fail_on
+    jobs = list(data.get('jobs') or []) if 'replica_sessions' in options.checks else []
+    cdp_checks = ('cdp_replica_sessions', 'cdp_replica_task_sessions')
+    policies = list(data.get('policies') or []) if any(check in options.checks for check in cdp_checks) else []
+    gathered = dict((check, list(data.get(check) or [])) for check in options.checks)
+
+    if not options.allow_empty and not jobs and not policies and not any(gathered.values()):
+        raise NoDataError(
+            'Enterprise Manager returned no job, no CDP policy and no session for the checks %s since %s. No data '
+            'is not health: check that the account has the Portal Administrator role in Enterprise Manager (other '
+            'roles see no jobs), that Enterprise Manager still collects data from its backup servers, and that the '
+            'checks asked for are the ones in use. Set allow_empty to true to pass on an empty Enterprise Manager.'
+            % (', '.join(options.checks), format_time(options.read_from) if options.read_from else 'ever'))
+
+    tasks_by_session = {}
+    for task in data.get('task_sessions') or []:
+        parent_uid = task.get('policy_session_uid') or task.get('job_session_uid')
+        tasks_by_session.setdefault(parent_uid, []).append(task)
+    cdp_session_policy = dict((item.get('uid'), item.get('policy_name'))
+                              for item in data.get('cdp_replica_sessions') or [])
+
+    def in_window(item):
+        if window_from is None:
+            return True
+        created = _time(item.get('creation_time_utc'))
+        return created is not None and created >= window_from
+
+    subjects, order = {}, []
+
+    def subject(check, key, **kwargs):
+        if (check, key) not in subjects:
+            subjects[(check, key)] = _Subject(check, **kwargs)
+            order.append((check, key))
+        return subjects[(check, key)]
+
+    # Subjects from EM's lists first (they exist even without a session), then from the sessions read.
+    for check, listed in (('replica_sessions', jobs), ('cdp_replica_sessions', policies)):
+        if check not in options.checks:
+            continue
+        for item in listed:
+            if check == 'replica_sessions' and item.get('job_type') not in (None, 'Replica'):
+                continue
+            if _excluded(patterns, item.get('name')):
+                continue
+            subject(check, _key(item.get('uid')) or item.get('name'), subject_id=item.get('id'), name=item.get('name'),
+                    backup_server_name=item.get('backup_server_name'), schedule=_schedule_of(item))
+
+    totals, excluded = {}, {}
+    for check in options.checks:
+        counts = dict((result, 0) for result in RESULTS)
+        counts['total'] = 0
+        excluded[check] = 0
+        for item in gathered[check]:
+            parent = _parent_of_session(check, item, cdp_session_policy)
+            if _excluded(patterns, parent, item.get('name'), item.get('vm_display_name')):
+                excluded[check] += 1
+                continue
+            if in_window(item):
+                result = item.get('result') or 'None'
+                counts['total'] += 1
+                counts[result] = counts.get(result, 0) + 1
+            if check == 'replica_sessions':
+                key, subject_id, name, subject_parent = _key(item.get('job_uid')) or parent, \
+                    _uuid(item.get('job_uid')), parent, None
+            elif check == 'cdp_replica_sessions':
+                key, subject_id, name, subject_parent = _key(item.get('policy_uid')) or parent, \
+                    _uuid(item.get('policy_uid')), parent, None
+            else:
+                vm = item.get('vm_display_name') or item.get('name')
+                key, subject_id, name, subject_parent = (parent, vm), None, vm, parent
+            found = subject(check, key, subject_id=subject_id, name=name, parent=subject_parent,
+                            backup_server_name=item.get('backup_server_name'))
+            found.sessions.append(item)
+        totals[check] = counts
+
+    violations, recovered, reported = [], [], []
+    for check, key in order:
+        found = subjects[(check, key)]
+        reported.append(_judge(found, options, in_window, tasks_by_session, cdp_session_policy, violations, recovered))
+
+    violations.sort(key=lambda v: (v['creation_time_utc'] or ''), reverse=True)
+    recovered.sort(key=lambda v: (v['creation_time_utc'] or ''), reverse=True)
+    lines = []
+    if violations:
+        what = 'result in %s' % ', '.join(fail_on)
+        if options.max_age is not None or any(age is not None for age in options.max_age_overrides.values()):
+            what += ', or no success within max_age'
+        lines.append('%d violation(s) (judge %s; %s):' % (len(violations), options.judge, what))
+    for violation in violations:
+        lines.append('{kind} | {parent} | {name} | {creation_time_utc} | {result}: {message}'.format(
+            **dict(violation, parent=violation['parent'] or '-', creation_time_utc=violation['creation_time_utc'] or '-')))
+    return {
+        'passed': not violations,
+        'em': em,
+        'generated_at': format_time(now),
+        'window': {'from': format_time(window_from) if window_from else None, 'to': format_time(now)},
+        'judge': options.judge,
+        'fail_on': list(fail_on),
+        'max_age': _age_text(options.max_age) if options.max_age else None,
+        'totals': totals,
+        'excluded': excluded,
+        'violations': violations,
+        'recovered': recovered,
+        'subjects': reported,
+        'verdicts': dict((verdict, sum(1 for entry in reported if entry['verdict'] == verdict)) for verdict in VERDICTS),
+        'lines': lines,
+    }
+
+
+def _key(uid):
+    return uid.strip().lower() if uid else None
+
+
+def _uuid(uid):
+    if not uid:
+        return None
+    return uid.rsplit(':', 1)[-1].lower()
+
+
+def _violation(check, item, parent, tasks_by_session):
+    message = item.get('failure_message') or item.get('reason')
+    if not message:
+        message = explain(tasks_by_session.get(item.get('uid'), []))
+    return {
+        'kind': SESSION_KIND[check],
+        'id': item.get('id'),
+        'name': item.get('name'),
+        'parent': parent,
+        'result': item.get('result') or 'None',
+        'state': item.get('state'),
+        'creation_time_utc': item.get('creation_time_utc'),
+        'message': message or NO_REASON,
+    }
+
+
+def _judge(found, options, in_window, tasks_by_session, cdp_session_policy, violations, recovered):
+    """Decide one subject's verdict; append its violations and recovered sessions; return its report entry."""
+    check = found.check
+    fail_on = options.fail_on
+    finished_state = FINISHED_STATE[check]
+    sessions = _newest_first(found.sessions)
+    finished = [item for item in sessions if item.get('state') == finished_state]
+    window_finished = [item for item in finished if in_window(item)]
+    latest = window_finished[0] if window_finished else None
+
+    def parent_of(item):
+        return _parent_of_session(check, item, cdp_session_policy)
+
+    verdict = 'ok'
+    if options.judge == 'latest':
+        # A failure that a newer finished session outside fail_on followed is recovered, whatever came after;
+        # failures after the newest success are the current failure, reported once, by the newest of them.
+        healed, seen_success = [], False
+        for item in window_finished:
+            if (item.get('result') or 'None') not in fail_on:
+                seen_success = True
+            elif seen_success:
+                healed.append(item)
+        recovered.extend(_violation(check, item, parent_of(item), tasks_by_session) for item in healed)
+        if latest is None:
+            verdict = 'no_sessions'
+        elif (latest.get('result') or 'None') in fail_on:
+            verdict = 'failed'
+            violations.append(_violation(check, latest, parent_of(latest), tasks_by_session))
+        elif healed:
+            verdict = 'recovered'
+    else:
+        bad = [item for item in window_finished if (item.get('result') or 'None') in fail_on]
+        if bad:
+            verdict = 'failed'
+            violations.extend(_violation(check, item, parent_of(item), tasks_by_session) for item in bad)
+        elif latest is None:
+            verdict = 'no_sessions'
+
+    successes = [item for item in finished if (item.get('result') or 'None') not in fail_on and item.get('end_time_utc')]
+    last_success = max((item['end_time_utc'] for item in successes), default=None)
+    if check != 'cdp_replica_task_sessions' and verdict not in ('failed', 'recovered') and found.schedule is False:
+        verdict = 'disabled'
+    elif check != 'cdp_replica_task_sessions' and found.schedule and verdict != 'failed':
+        age = options.age_for(found.name)
+        if age is not None:
+            since = options.now - age
+            last = _time(last_success)
+            if last is None or last < since:
+                verdict = 'stale'
+                if last is None:
+                    read_from = options.read_from
+                    message = 'no successful session within max_age %s; none in the period read (since %s)' % (
+                        _age_text(age), format_time(read_from) if read_from else 'ever')
+                else:
+                    message = 'no successful session within max_age %s; the last one ended %s (%s)' % (
+                        _age_text(age), format_time(last), _ago(options.now, last))
+                last_created = None
+                if last is not None:
+                    last_created = max(item.get('creation_time_utc') for item in successes
+                                       if item['end_time_utc'] == last_success)
+                violations.append({
+                    'kind': SUBJECT_KIND[check], 'id': found.id, 'name': found.name, 'parent': found.name,
+                    'result': 'Stale', 'state': None, 'creation_time_utc': last_created, 'message': message,
+                })
+
+    counts = dict((result, 0) for result in RESULTS)
+    for item in sessions:
+        if in_window(item):
+            result = item.get('result') or 'None'
+            counts[result] = counts.get(result, 0) + 1
+    return {
+        'check': check,
+        'kind': SUBJECT_KIND[check],
+        'id': found.id,
+        'name': found.name,
+        'parent': found.parent,
+        'backup_server_name': found.backup_server_name,
+        'verdict': verdict,
+        'latest': _session_brief(latest),
+        'last_success_end_time_utc': last_success,
+        'counts': counts,
+    }

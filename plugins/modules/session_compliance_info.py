@@ -1,0 +1,278 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: veeam.enterprise_manager contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: session_compliance_info
+short_description: Judge Veeam replication jobs, CDP policies and their VMs from their sessions, in one logon
+version_added: 1.0.0
+description:
+  - Computes the compliance report of one Enterprise Manager in one run. It logs on once, reads the replication
+    jobs and CDP policies, the sessions of the period read and, for sessions that failed without a message, the
+    reasons of their task sessions with one filtered query per kind (never one request per session), then logs out
+    and judges.
+  - Independent queries run in parallel, at most four requests in flight, all in the one logon session.
+  - A subject is a replication job (check V(replica_sessions)), a CDP policy (V(cdp_replica_sessions)) or a VM of a
+    CDP policy (V(cdp_replica_task_sessions)). Each gets a verdict. V(failed) means its newest finished session in the
+    window has a result in O(fail_on) (with O(judge=every), any finished session in the window does).
+    V(recovered) means failures followed by a newer finished session outside O(fail_on); these are listed, not
+    violations. V(stale) means its schedule is enabled and no successful session ended within O(max_age).
+    V(disabled) means its schedule is disabled or not configured and it is neither failed nor recovered.
+    V(no_sessions) means no finished session in the window. V(ok) covers everything else.
+  - No data is not health. When Enterprise Manager returns no job, no policy and no session at all for the checks,
+    the module fails, naming the likely causes, unless O(allow_empty=true).
+  - The P(veeam.enterprise_manager.session_compliance#role) role runs this module once per Enterprise Manager.
+author:
+  - Veeam Enterprise Manager collection maintainers (@veeam-enterprise-manager)
+extends_documentation_fragment:
+  - veeam.enterprise_manager.connection
+  - veeam.enterprise_manager.attributes
+options:
+  checks:
+    description:
+      - What to judge. V(replica_sessions) judges replication jobs, V(cdp_replica_sessions) CDP policies,
+        V(cdp_replica_task_sessions) the VMs of CDP policies.
+    type: list
+    elements: str
+    choices: [cdp_replica_sessions, cdp_replica_task_sessions, replica_sessions]
+    default: [cdp_replica_sessions, cdp_replica_task_sessions, replica_sessions]
+  lookback:
+    description:
+      - Start of the window. A session is in the window when it was created at or after this point.
+      - An age before now such as V(24h) or V(7d), a date (V(2026-11-21)) or an ISO 8601 date-time.
+    type: str
+    default: 24h
+  fail_on:
+    description:
+      - Results that count as failures. Add V(Warning) to be strict.
+    type: list
+    elements: str
+    choices: [Success, Warning, Failed, 'None']
+    default: [Failed]
+  exclude:
+    description:
+      - Names, or glob patterns such as V(Test*), of jobs, policies, VMs (matched on their name or their parent's) or
+        sessions to leave out.
+    type: list
+    elements: str
+    default: []
+  judge:
+    description:
+      - V(latest) judges the newest finished session of each subject; a failure followed by a successful retry
+        is recovered. A running session never hides the newest finished one.
+      - V(every) makes every finished session in the window with a result in O(fail_on) a violation, for strict
+        audits.
+    type: str
+    choices: [latest, every]
+    default: latest
+  max_age:
+    description:
+      - An age such as V(26h). A job or policy whose schedule is enabled, and which has no finished session with a
+        result outside O(fail_on) that ended within it, is stale, a violation.
+      - Sessions are read over the longer of O(lookback) and O(max_age). Unset, nothing is stale.
+    type: str
+  max_age_overrides:
+    description:
+      - Job or policy names, or glob patterns, to an age or V(none) (never stale), for jobs that run less often,
+        for example the pattern V(Weekly*) mapped to V(8d). An exact name wins over a pattern; patterns are tried
+        in order.
+    type: dict
+    default: {}
+  allow_empty:
+    description:
+      - Pass when Enterprise Manager returns no job, no policy and no session at all for the checks.
+    type: bool
+    default: false
+  page_size:
+    description:
+      - How many items to ask for per query page.
+    type: int
+    default: 500
+'''
+
+EXAMPLES = r'''
+- name: Judge the last 24 hours, and flag jobs without a success in 26 hours
+  veeam.enterprise_manager.session_compliance_info:
+    host: em.example.com
+    username: 'EXAMPLE\svc-ansible'
+    password: "{{ vault_em_password }}"
+    lookback: 24h
+    max_age: 26h
+    max_age_overrides:
+      "Weekly *": 8d
+      Archive Replication: none
+  register: compliance
+
+- name: Fail with the readable lines when there are violations
+  ansible.builtin.fail:
+    msg: "{{ compliance.report.lines }}"
+  when: not compliance.report.passed
+
+- name: Strict audit of the last week, every failed or warning session counts
+  veeam.enterprise_manager.session_compliance_info:
+    lookback: 7d
+    judge: every
+    fail_on: [Failed, Warning]
+    checks: [replica_sessions]
+'''
+
+RETURN = r'''
+report:
+  description: The compliance report.
+  returned: success
+  type: dict
+  contains:
+    passed:
+      description: Whether there is no violation.
+      type: bool
+      sample: false
+    em:
+      description: The Enterprise Manager host.
+      type: str
+      sample: em.example.com
+    generated_at:
+      description: When the report was made, UTC ISO 8601.
+      type: str
+      sample: '2026-11-20T12:00:00Z'
+    window:
+      description: The lookback window, C(from) and C(to), UTC ISO 8601.
+      type: dict
+      sample: {from: '2026-11-19T12:00:00Z', to: '2026-11-20T12:00:00Z'}
+    judge:
+      description: How sessions were judged, O(judge).
+      type: str
+      sample: latest
+    fail_on:
+      description: The results that count as failures, O(fail_on).
+      type: list
+      elements: str
+      sample: [Failed]
+    max_age:
+      description: O(max_age) as an age, or V(null).
+      type: str
+      sample: 26h
+    totals:
+      description: Per check, the sessions created in the window, C(total) and a count per result.
+      type: dict
+      sample: {replica_sessions: {total: 12, Success: 10, Warning: 1, Failed: 1, 'None': 0}}
+    excluded:
+      description: Per check, how many sessions O(exclude) left out.
+      type: dict
+      sample: {replica_sessions: 0}
+    violations:
+      description:
+        - The violations, newest first. A failed session has the kind of its check's sessions
+          (C(replica_session), C(cdp_replica_session), C(cdp_replica_task_session)); a stale job or policy has kind
+          C(replica_job) or C(cdp_policy), result C(Stale), state V(null) and the creation time of its last
+          successful session (or V(null)).
+      type: list
+      elements: dict
+      contains:
+        kind:
+          description: What the violation is about.
+          type: str
+          sample: replica_session
+        id:
+          description: UUID of the session, or of the job or policy for a stale one.
+          type: str
+          sample: 0bcf5a1e-866c-4b40-8bc3-ce64753b9a6b
+        name:
+          description: Name of the session (or of the stale job or policy).
+          type: str
+          sample: Fileserver02 Replication@2026-11-20 02:00:00
+        parent:
+          description: Name of the job or policy (for a VM's task session, of the policy).
+          type: str
+          sample: Fileserver02 Replication
+        result:
+          description: Result of the session, or C(Stale).
+          type: str
+          sample: Failed
+        state:
+          description: State of the session; V(null) for a stale job or policy.
+          type: str
+          sample: Stopped
+        creation_time_utc:
+          description: When the session started, UTC ISO 8601.
+          type: str
+          sample: '2026-11-20T02:00:00.000000Z'
+        message:
+          description:
+            - "Why. The session's own failure message, else its VMs' reasons, failed VMs first, each labelled with
+              its result, as in C(Failed sql02: Disk full; Warning web01: Low free space)."
+          type: str
+          sample: 'Failed sql02: Error: Insufficient free space on datastore ds-replica-02'
+    recovered:
+      description: Sessions with a result in O(fail_on) that a newer finished session recovered; same keys as
+        RV(report.violations).
+      type: list
+      elements: dict
+    subjects:
+      description: Each job, policy and VM judged, with its verdict.
+      type: list
+      elements: dict
+      contains:
+        check:
+          description: The check that judged it.
+          type: str
+          sample: replica_sessions
+        kind:
+          description: V(replica_job), V(cdp_policy) or V(cdp_policy_vm).
+          type: str
+          sample: replica_job
+        id:
+          description: UUID of the job or policy; V(null) for a VM.
+          type: str
+          sample: 2c49a44e-1e59-4527-a6bc-6b2f9b579ee1
+        name:
+          description: Name of the job or policy, or the VM's display name.
+          type: str
+          sample: Fileserver02 Replication
+        parent:
+          description: For a VM, the name of its policy; else V(null).
+          type: str
+          sample: null
+        backup_server_name:
+          description: Name of the backup server.
+          type: str
+          sample: vbr01.example.com
+        verdict:
+          description: V(ok), V(failed), V(recovered), V(stale), V(no_sessions) or V(disabled).
+          type: str
+          sample: recovered
+        latest:
+          description: The newest finished session in the window (C(id), C(name), C(result), C(state),
+            C(creation_time_utc), C(end_time_utc)), or V(null).
+          type: dict
+        last_success_end_time_utc:
+          description: When its newest finished session with a result outside O(fail_on) ended, in the period read.
+          type: str
+          sample: '2026-11-20T02:14:09.000000Z'
+        counts:
+          description: Its sessions created in the window, per result.
+          type: dict
+          sample: {Success: 3, Warning: 0, Failed: 1, 'None': 0}
+    verdicts:
+      description: How many subjects got each verdict.
+      type: dict
+      sample: {ok: 10, failed: 1, recovered: 3, stale: 1, no_sessions: 0, disabled: 1}
+    lines:
+      description: The violations as readable lines, the count first; empty when there are none.
+      type: list
+      elements: str
+'''
+
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._info_module import run_compliance_module
+
+
+def main():
+    run_compliance_module()
+
+
+if __name__ == '__main__':
+    main()

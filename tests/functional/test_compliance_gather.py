@@ -1,0 +1,137 @@
+"""The compliance engine against the simulator: one logon, a few filtered queries in parallel, a report."""
+
+import threading
+
+from emsim.dataset import generate
+
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _compliance as compliance
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._gather import gather
+
+from conftest import NOW
+
+
+def options(**params):
+    params.setdefault('lookback', '24h')
+    return compliance.Options.from_params(params, now=NOW)
+
+
+def test_one_logon_few_queries_and_a_consistent_report(sim, make_client):
+    opts = options(max_age='26h')
+    with make_client() as em:
+        data = gather(em, opts, page_size=500)
+    log = sim.request_log()
+    assert [entry['method'] for entry in log].count('POST') == 1
+    assert [entry['method'] for entry in log].count('DELETE') == 1
+    queries = [entry['query']['type'] for entry in log if entry['path'].endswith('/query')]
+    # Jobs, policies, three session kinds and, when a replication session failed without a message, one query
+    # for the reasons of them all; never a request per session.
+    unexplained = [item for item in data['replica_sessions'] if item['result'] == 'Failed'
+                   and not item['failure_message'] and item['creation_time_utc'] >= '2026-11-19T12:00:00']
+    expected = ['CdpPolicy', 'CdpReplicaSession', 'CdpReplicaTaskSession', 'Job', 'ReplicaJobSession']
+    assert sorted(set(queries)) == sorted(expected + (['ReplicaTaskSession'] if unexplained else []))
+    assert len(queries) == len(set(queries))
+    assert not [entry for entry in log if '/replicaSessions/' in entry['path'] or '/cdpReplicaSessions/' in entry['path']]
+    report = compliance.build_report(data, opts, em='127.0.0.1')
+    failed_replica = [item for item in data['replica_sessions']
+                      if item['result'] == 'Failed' and item['creation_time_utc'] >= report['window']['from'][:19]]
+    assert report['totals']['replica_sessions']['Failed'] == len(failed_replica)
+    for violation in report['violations'] + report['recovered']:
+        assert violation['message'] != compliance.NO_REASON, violation
+        if violation['kind'] == 'replica_session':
+            assert 'CDP' not in violation['message'] and 'RPO' not in violation['message']
+    verdicts = dict((entry['name'], entry['verdict']) for entry in report['subjects'] if entry['check'] == 'replica_sessions')
+    assert verdicts['Archive Replication (disabled)'] == 'disabled'
+    assert verdicts['Weekly DR Replication'] == 'stale'
+
+
+def test_the_reasons_of_many_failures_take_one_query(sim, make_client):
+    sim.set_dataset(generate(seed=5, sessions=400, days=2, failure_rate=0.4, now=NOW))
+    try:
+        with make_client() as em:
+            data = gather(em, options(checks=['replica_sessions']), page_size=500)
+        reasons = [entry for entry in sim.request_log() if entry['query'].get('type') == 'ReplicaTaskSession']
+        assert len(reasons) == 1
+        assert 'Result=="Failed"' in reasons[0]['query']['filter']
+        report = compliance.build_report(data, options(checks=['replica_sessions'], judge='every'))
+        explained = [v for v in report['violations'] if not v['message'].startswith(('Processing', '1 of', 'Error: Job'))]
+        assert len(explained) > 10
+        assert all(v['message'].startswith('Failed ') for v in explained), explained[:3]
+    finally:
+        sim.set_dataset(generate(seed=7, sessions=60, days=7, failure_rate=0.15, warning_rate=0.1, running=2,
+                                 now=NOW))
+
+
+def test_the_job_query_asks_for_replication_jobs_only(sim, make_client):
+    with make_client() as em:
+        data = gather(em, options(checks=['replica_sessions']))
+    assert data['jobs'] and {job['job_type'] for job in data['jobs']} == {'Replica'}
+    assert 'policies' not in data
+
+
+def test_threads_share_one_logon_even_when_the_token_expires(sim, make_client, warnings):
+    with make_client() as em:
+        sim.set_faults(expire_tokens=True)
+        data = gather(em, options(), page_size=5)
+    log = sim.request_log()
+    logons = [entry for entry in log if entry['method'] == 'POST']
+    # The first logon, then exactly one more after the expiry, whichever thread saw the 401 first.
+    assert len(logons) == 2
+    assert sim.open_logon_sessions() == 0
+    assert data['replica_sessions']
+    assert len([w for w in warnings.warnings if 'logging on again' in w]) == 1
+
+
+def test_queries_run_in_parallel_with_at_most_four_in_flight(sim, make_client, monkeypatch):
+    from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _client
+    state = {'now': 0, 'most': 0}
+    lock = threading.Lock()
+    original = _client.EMClient._send
+
+    def counting(self, *args, **kwargs):
+        with lock:
+            state['now'] += 1
+            state['most'] = max(state['most'], state['now'])
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            with lock:
+                state['now'] -= 1
+    monkeypatch.setattr(_client.EMClient, '_send', counting)
+    sim.set_faults(delay=0.05)
+    with make_client() as em:
+        gather(em, options(), page_size=5)
+    assert 2 <= state['most'] <= 4
+
+
+def test_no_data_is_not_health(sim, make_client):
+    sim.set_dataset(generate(seed=1, sessions=0, now=NOW))
+    try:
+        sim.dataset.replica_jobs[:] = []
+        sim.dataset.cdp_policies[:] = []
+        sim.dataset.reindex()
+        with make_client() as em:
+            data = gather(em, options())
+        try:
+            compliance.build_report(data, options())
+        except compliance.NoDataError as exc:
+            assert 'Portal Administrator' in str(exc)
+        else:
+            raise AssertionError('an empty EM passed')
+        assert compliance.build_report(data, options(allow_empty=True))['passed'] is True
+    finally:
+        sim.set_dataset(generate(seed=7, sessions=60, days=7, failure_rate=0.15, warning_rate=0.1, running=2,
+                                 now=NOW))
+
+
+def test_the_filter_and_the_module_code_agree(sim, make_client):
+    from ansible_collections.veeam.enterprise_manager.plugins.filter.compliance_report import compliance_report
+    opts = options(judge='latest', max_age='26h', exclude=['Test *'])
+    with make_client() as em:
+        data = gather(em, opts)
+    engine = compliance.build_report(data, opts)
+    gathered = dict((key, data[key]) for key in ('jobs', 'policies', 'replica_sessions', 'cdp_replica_sessions',
+                                                 'cdp_replica_task_sessions'))
+    through_filter = compliance_report(gathered, ['Failed'], ['Test *'], data['task_sessions'], judge='latest',
+                                       lookback='24h', max_age='26h', allow_empty=False, now=NOW.isoformat())
+    assert through_filter == engine
+    assert engine['violations'] and engine['subjects']
