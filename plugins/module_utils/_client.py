@@ -503,7 +503,7 @@ class EMClient:
         self.max_backoff = min(float(max_backoff), MAX_WAIT)
         self.max_retry_after = min(float(max_retry_after), MAX_WAIT)
         self.retry_wait_total = min(float(retry_wait_total), RETRY_WAIT_TOTAL)
-        self._warn_callback = warn or (lambda message: None)
+        self._warn_callback = warn if warn is not None else (lambda message: None)
         self._sleep = sleep
         if scheme == 'http':
             self._warn('host uses http://: the password (at the logon) and the session token (with every request) '
