@@ -649,19 +649,19 @@ class EMClient:
                 raise malformed(str(exc))
             page_num, pages_count = (info[0], info[1]) if info else (None, None)
             if page_num is not None and page_num != page:
-                raise malformed('paging does not advance: asked for page %d, the answer is page %d' % (page, page_num))
+                raise self._paging_error('paging does not advance: asked for page %d, the answer is page %d' % (page, page_num), path)
             if pages_count is not None:
                 if pages_count < 0 or pages_count > MAX_PAGES:
-                    raise malformed('the answer announces %d pages, which is absurd (at most %d are read)'
-                                    % (pages_count, MAX_PAGES))
+                    raise self._paging_error('the answer announces %d pages, which is absurd (at most %d are read)'
+                                             % (pages_count, MAX_PAGES), path)
                 if first_count is None:
                     first_count = pages_count
                 elif pages_count > first_count + max(1, first_count // 10):
-                    raise malformed('paging does not end: page 1 announced %d pages, page %d announces %d'
-                                    % (first_count, page, pages_count))
+                    raise self._paging_error('paging does not end: page 1 announced %d pages, page %d announces %d'
+                                             % (first_count, page, pages_count), path)
             fresh = [item for item in items if item['uid'] not in seen]
             if items and not fresh:
-                raise malformed('paging does not advance: page %d only repeats items already returned' % page)
+                raise self._paging_error('paging does not advance: page %d only repeats items already returned' % page, path)
             if len(fresh) != len(items):
                 self._warn('GET %s: %d item(s) of page %d were already returned (EM\'s data changed while paging?); '
                            'each item is returned once.' % (self._display(path), len(items) - len(fresh), page))
@@ -900,10 +900,15 @@ class EMClient:
             hint = ('The port did not answer with TLS: it speaks plain HTTP, or it is not Enterprise Manager. '
                     'EM serves its REST API over HTTPS on 9398; check port, and https:// or http:// in host. '
                     'This is not a certificate problem.')
+        elif 'no_certificate_or_crl_found' in lowered or 'no certificate or crl found' in lowered:
+            hint = ('The ca_path file holds no certificate in PEM form (it is empty, or DER): put the CA '
+                    'certificate\'s PEM text (-----BEGIN CERTIFICATE-----) in it.')
         elif 'certificate verify failed' in lowered or 'certificate_verify_failed' in lowered:
             if 'mismatch' in lowered:
                 hint = ('Use a host name that is in the certificate (its Subject Alternative Names), or a '
                         'certificate that holds the name you use.')
+            elif 'expired' in lowered:
+                hint = 'The certificate of Enterprise Manager has expired: renew it.'
         elif 'eof' in lowered or 'reset' in lowered or 'handshake' in lowered:
             hint = ('The TLS handshake did not complete: check that port %d is Enterprise Manager\'s HTTPS port, '
                     'and that no proxy or firewall in between interferes with TLS.' % self.port)
@@ -912,8 +917,13 @@ class EMClient:
     def _timeout(self, method, path):
         return self._error(
             errors.EMTimeoutError,
-            'no complete answer from %s within the timeout of %s seconds (the timeout bounds the whole request: '
+            'no complete answer from %s within the timeout of %s (the timeout bounds the whole request: '
             'connecting, the headers and the entire body)' % (self.base_url, _seconds(self.timeout)), method, path)
+
+    def _paging_error(self, message, path):
+        return self._error(errors.EMMalformedResponseError, message, 'GET', path, status=200, hint=(
+            'Enterprise Manager (or a proxy in front of it) pages in a way that does not progress. Run again; if it '
+            'persists, check for a proxy or load balancer that mixes answers of several servers.'))
 
     def _too_large(self, method, path, status, announced=None):
         size = ' (it announces %d bytes)' % announced if announced else ''
@@ -950,7 +960,9 @@ else:  # pragma: no cover
 
 
 def _seconds(value):
-    return ('%d' % value) if value == int(value) else ('%.1f' % value)
+    if value == 1:
+        return '1 second'
+    return ('%d seconds' % value) if value == int(value) else ('%.1f seconds' % value)
 
 
 def _strings(item):
