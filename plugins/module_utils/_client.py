@@ -132,8 +132,8 @@ def parse_host(value):
         text = text[match.end():]
     if text.endswith('/'):
         text = text[:-1]  # "https://em.example.com/" is common and harmless: an empty path
-    for char, what in (('/', 'a path (/)'), ('?', 'a query (?)'), ('#', 'a fragment (#)'),
-                       ('\\', 'a backslash'), ('%', 'a percent sign'), ('://', 'a second scheme')):
+    for char, what in (('://', 'a second scheme'), ('/', 'a path (/)'), ('?', 'a query (?)'), ('#', 'a fragment (#)'),
+                       ('\\', 'a backslash'), ('%', 'a percent sign')):
         if char in text:
             raise ValueError('host: %s holds %s; give the host name or address alone' % (shown, what))
     if not text:
