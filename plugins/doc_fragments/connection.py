@@ -17,7 +17,7 @@ options:
       - Host name or address of Veeam Backup Enterprise Manager. Required, here or in E(VEEAM_EM_HOST).
       - A DNS name, an IPv4 address, or an IPv6 address (bare or in brackets), optionally prefixed by V(https://)
         (the default) or V(http://). Nothing else is accepted, so that the credentials cannot be sent elsewhere
-        by mistake; user information (V(@)), a port (use O(port)), a path, a query, a fragment, backslashes,
+        by mistake; user information (V(@)), a port (use O(port)), a path, a query, a fragment, backslashes, percent signs,
         whitespace and control characters are refused before any request.
       - With V(http://), the password and the session token travel in clear text; the module warns.
       - If not set, the value of the E(VEEAM_EM_HOST) environment variable is used.
