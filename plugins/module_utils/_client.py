@@ -40,6 +40,7 @@ import html
 import http.client
 import ipaddress
 import json
+import math
 import random
 import re
 import socket
@@ -490,7 +491,7 @@ class EMClient:
         self._redactor = Redactor()
         self._redactor.add(self._password, username=self.username)
         self.timeout = float(timeout)
-        if not self.timeout > 0 or self.timeout != self.timeout:
+        if math.isnan(self.timeout) or self.timeout <= 0:
             raise ValueError('timeout: must be a positive number of seconds')
         self.max_response_size = int(max_response_size)
         if self.max_response_size < 1:

@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import math
 import re
 import traceback
 from xml.parsers import expat as pyexpat
@@ -134,7 +135,7 @@ class _NonFinite:
 
 def _float(text):
     value = float(text)
-    if value != value or value in (float('inf'), float('-inf')):
+    if math.isnan(value) or math.isinf(value):
         return _NonFinite(text)
     return value
 

@@ -6,6 +6,7 @@ Python allocations (tracemalloc) against the size of what the server offered.
 """
 
 import base64
+import html
 import json
 import time
 import tracemalloc
@@ -124,8 +125,8 @@ def test_a_silent_server_times_out_and_each_retry_has_its_own_deadline(server):
     'nan', 'inf', '-inf', '1e400', '-5', '99999999999999999999999999999999999', 'Fri, 31 Dec 9999 23:59:59 GMT',
     'Thu, 01 Jan 1970 00:00:00 GMT', 'soon', '\x1b[31m', '', '1.5', '0'])
 def test_retry_after_never_waits_past_the_cap_nor_crashes(server, retry_after):
-    srv = server(on_get=lambda exchange: exchange.respond(503, b'<Error Message="busy"/>',
-                                                         {'Retry-After': retry_after}))
+    headers = {'Retry-After': retry_after}
+    srv = server(on_get=lambda exchange: exchange.respond(503, b'<Error Message="busy"/>', headers))
     sleeps = []
     error, dummy, seconds, warnings = run_query(srv, retries=20, sleeps=sleeps)
     assert isinstance(error, errors.EMAPIError) and error.status == 503, error
@@ -156,8 +157,8 @@ def measure(function):
 
 
 def test_an_announced_huge_body_is_refused_before_reading_it(server):
-    srv = server(on_get=lambda exchange: exchange.write(
-        b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n' % (10 ** 12)) and exchange.stream(b'<' * 65536, 4 * MIB, False))
+    head = b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n' % (10 ** 12)
+    srv = server(on_get=lambda exchange: exchange.write(head) and exchange.stream(b'<' * 65536, 4 * MIB, False))
     error, dummy, seconds, dummy = run_query(srv, max_response_size=1)
     assert isinstance(error, errors.EMResponseTooLargeError), error
     assert 'larger than max_response_size, 1 MiB' in str(error) and '1000000000000 bytes' in str(error)
@@ -190,8 +191,8 @@ def test_a_compression_bomb_stops_at_the_limit_in_bounded_memory(server, encodin
 
 
 def test_a_compressed_page_is_read_normally(server):
-    srv = server(on_get=lambda exchange: exchange.respond(200, hostile.gzip.compress(xml_page([1, 2, 3])),
-                                                         {'Content-Encoding': 'gzip'}))
+    body = hostile.gzip.compress(xml_page([1, 2, 3]))
+    srv = server(on_get=lambda exchange: exchange.respond(200, body, {'Content-Encoding': 'gzip'}))
     error, items, dummy, dummy = run_query(srv)
     assert error is None and [item['uid'] for item in items] == [uid(1), uid(2), uid(3)]
 
@@ -371,7 +372,7 @@ def test_echoed_secrets_are_redacted_from_errors_warnings_and_items(server):
 
     def answer(exchange):
         if exchange.page() == 1:
-            short = echo[:300].replace('\x1b', '').replace('\x07', '').replace('&', '&amp;').replace('"', '&quot;').replace('<', '&lt;').replace('>', '&gt;')
+            short = html.escape(echo[:300].replace('\x1b', '').replace('\x07', ''), quote=True)
             item = '<CdpPolicySession Type="CdpReplicaSession" UID="%s" Name="%s"/>' % (uid(1), short)
             return exchange.respond(200, xml_page([item], pages=2))
         # JSON, as XML 1.0 cannot carry the escape characters: {"Message": ...} as EM's JSON errors have it.
