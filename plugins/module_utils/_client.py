@@ -186,6 +186,7 @@ class Redactor:
     def __init__(self):
         self._forms = set()
         self._pattern = None
+        self._lowered = ()
 
     def add(self, secret, username=None):
         """Add a secret; with ``username``, the secret is a password and its Basic value is added too."""
@@ -213,6 +214,7 @@ class Redactor:
     def _compile(self):
         ordered = sorted(self._forms, key=len, reverse=True)
         self._pattern = re.compile('|'.join(re.escape(form) for form in ordered), re.IGNORECASE) if ordered else None
+        self._lowered = tuple(set(form.lower() for form in ordered))
 
     def text(self, text):
         if not text or self._pattern is None or not isinstance(text, str):
@@ -232,10 +234,11 @@ class Redactor:
         return value
 
     def any_in(self, texts):
-        """Whether any secret form occurs in one of ``texts`` (one regular expression search over them all)."""
+        """Whether any secret form may occur in one of ``texts`` (fast substring checks over them all)."""
         if self._pattern is None:
             return False
-        return self._pattern.search(u'\x00'.join(texts)) is not None
+        joined = u'\x00'.join(texts).lower()
+        return any(form in joined for form in self._lowered)
 
     def clean(self, text, limit=QUOTE_LIMIT):
         """Text from the server for a message: secrets out, control characters and escapes out, cut short."""
