@@ -124,6 +124,8 @@ class Exchange:
 class _Handler(socketserver.BaseRequestHandler):
     def handle(self):
         server = self.server.hostile
+        with server.lock:
+            server.connections += 1
         sock = self.request
         sock.settimeout(10)
         buffered = b''
@@ -170,6 +172,7 @@ class Hostile:
         self.on_logon = on_logon
         self.logons = 0
         self.logouts = 0
+        self.connections = 0
         self.requests = []
         self.lock = threading.Lock()
         self.stop_event = threading.Event()

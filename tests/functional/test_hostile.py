@@ -269,6 +269,14 @@ def test_an_absurd_page_count(server):
     assert 'announces 1000000000 pages, which is absurd' in str(error)
 
 
+def test_pages_are_read_over_one_kept_alive_connection(server):
+    # Streaming reads must not cost a new TCP (and TLS) connection per request.
+    srv = server(on_get=lambda exchange: exchange.respond(200, xml_page([exchange.page()], exchange.page(), 3)), tls=True)
+    error, items, dummy, dummy = run_query(srv)
+    assert error is None and len(items) == 3
+    assert len(srv.requests) == 5 and srv.connections == 1
+
+
 def test_overlapping_pages_return_each_item_once_with_a_warning(server):
     pages = {1: [1, 2, 3], 2: [3, 4, 5], 3: [6]}
     srv = server(on_get=lambda exchange: exchange.respond(200, xml_page(pages[exchange.page()], exchange.page(), 3)))
