@@ -263,3 +263,67 @@ class Trap:
         self._thread.join(2)
         self._sock.close()
         return False
+
+
+class SlowProxy:
+    """A TCP relay to ``port`` that passes the server's bytes on one at a time, every ``interval`` seconds.
+
+    In front of the TLS server it drips the TLS handshake itself, before any HTTP is spoken.
+    """
+
+    def __init__(self, port, interval=0.05, budget_seconds=10.0):
+        self.port_to = port
+        self.interval = interval
+        self.budget = budget_seconds
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(('127.0.0.1', 0))
+        self._sock.listen(4)
+        self._sock.settimeout(0.05)
+        self.port = self._sock.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                client, dummy = self._sock.accept()
+            except (socket.timeout, OSError):
+                continue
+            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _relay(self, client):
+        upstream = socket.create_connection(('127.0.0.1', self.port_to), timeout=5)
+        started = time.monotonic()
+
+        def forward():  # client -> server, as it comes
+            try:
+                while not self._stop.is_set():
+                    data = client.recv(65536)
+                    if not data:
+                        return
+                    upstream.sendall(data)
+            except OSError:
+                return
+        threading.Thread(target=forward, daemon=True).start()
+        try:
+            while not self._stop.is_set() and time.monotonic() - started < self.budget:
+                data = upstream.recv(1)
+                if not data:
+                    return
+                client.sendall(data)
+                time.sleep(self.interval)
+        except OSError:
+            return
+        finally:
+            client.close()
+            upstream.close()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(2)
+        self._sock.close()
+        return False

@@ -15,7 +15,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 import hostile
-from hostile import Hostile, Trap, json_page, uid, xml_page
+from hostile import Hostile, SlowProxy, Trap, json_page, uid, xml_page
 
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _client as client_mod
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _connection as connection
@@ -107,6 +107,20 @@ def test_a_drip_over_tls_fails_within_the_timeout(server):
     error, items, seconds, dummy = run_query(srv, timeout=2)
     assert isinstance(error, errors.EMTimeoutError), error
     assert seconds < 2 + SLACK, seconds
+
+
+def test_a_tls_handshake_that_drips_fails_within_the_timeout(server):
+    # The relay passes EM's TLS handshake on a byte at a time: the deadline covers the handshake too.
+    srv = server(tls=True)
+    with SlowProxy(srv.port, interval=0.02) as proxy:
+        started = time.monotonic()
+        with pytest.raises(errors.EMTimeoutError) as caught:
+            with client(srv, port=proxy.port, timeout=2):
+                pass
+        seconds = time.monotonic() - started
+    assert seconds < 2 + SLACK, seconds
+    assert 'POST /api/sessionMngr/' in str(caught.value)
+    srv.logouts = srv.logons  # the logon answer never reached the client, so it holds no token to log out with
 
 
 def test_a_silent_server_times_out_and_each_retry_has_its_own_deadline(server):
