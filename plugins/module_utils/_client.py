@@ -520,10 +520,8 @@ class EMClient:
         else:
             self.verify = True
         self._http = requests.Session()
-        mount = getattr(self._http, 'mount', None)
-        if mount is not None:
-            for prefix in ('https://', 'http://'):
-                mount(prefix, _Adapter())
+        for prefix in ('https://', 'http://'):  # connections that report their sockets to each request's deadline
+            self._http.mount(prefix, _Adapter())
         # Not from the environment: REQUESTS_CA_BUNDLE would silently replace the verify option,
         # and a ~/.netrc entry would replace the Basic credentials. Proxies still come from it.
         self._http.trust_env = False
