@@ -14,11 +14,14 @@ class ModuleDocFragment(object):
 options:
   host:
     description:
-      - Host name or address of Veeam Backup Enterprise Manager.
-      - May start with V(https://) (the default) or V(http://).
+      - Host name or address of Veeam Backup Enterprise Manager. Required, here or in E(VEEAM_EM_HOST).
+      - A DNS name, an IPv4 address, or an IPv6 address (bare or in brackets), optionally prefixed by V(https://)
+        (the default) or V(http://). Nothing else is accepted, so that the credentials cannot be sent elsewhere
+        by mistake; user information (V(@)), a port (use O(port)), a path, a query, a fragment, backslashes, percent signs,
+        whitespace and control characters are refused before any request.
+      - With V(http://), the password and the session token travel in clear text; the module warns.
       - If not set, the value of the E(VEEAM_EM_HOST) environment variable is used.
     type: str
-    required: true
   port:
     description:
       - Port of the Enterprise Manager REST API.
@@ -29,17 +32,17 @@ options:
     default: 9398
   username:
     description:
-      - User to log on as, for example V(DOMAIN\\user).
+      - User to log on as, for example V(DOMAIN\\user). Required, here or in E(VEEAM_EM_USERNAME).
       - The account needs the Portal Administrator role in Enterprise Manager.
       - If not set, the value of the E(VEEAM_EM_USERNAME) environment variable is used.
     type: str
-    required: true
   password:
     description:
-      - Password of O(username). Never shown in output or logs.
+      - Password of O(username). Required, here or in E(VEEAM_EM_PASSWORD).
+      - Never shown in output or logs. Neither are the session token and the encoded forms of both
+        (URL-encoded, escaped, or the Basic C(Authorization) value).
       - If not set, the value of the E(VEEAM_EM_PASSWORD) environment variable is used.
     type: str
-    required: true
   validate_certs:
     description:
       - Whether to verify the TLS certificate of Enterprise Manager.
@@ -50,20 +53,33 @@ options:
   ca_path:
     description:
       - PEM file of the CA certificates to trust for Enterprise Manager's certificate.
-      - Overrides the E(REQUESTS_CA_BUNDLE) environment variable, which is not read.
+      - The E(REQUESTS_CA_BUNDLE) and E(CURL_CA_BUNDLE) environment variables are ignored.
       - If not set, the value of the E(VEEAM_EM_CA_PATH) environment variable is used.
     type: path
   timeout:
     description:
-      - Seconds to wait for each answer from Enterprise Manager.
+      - Seconds each request may take as a whole, from connecting to the last byte of the answer (not for each
+        read). A server that does not complete its answer in time, even one that keeps sending a byte now and
+        then, fails the request with a timeout.
     type: int
     default: 30
   retries:
     description:
-      - How many times a read is tried again after a connection error or an answer of 429, 502, 503 or 504.
-      - Waits grow exponentially between tries and honour the C(Retry-After) header. The logon is never retried.
+      - How many times a read is tried again after a connection error, a timeout, or an answer of 429, 502, 503
+        or 504. The logon and the logout are never retried.
+      - Waits grow exponentially between tries (about 1, 2, 4 seconds...), at least what the C(Retry-After)
+        header asks for, and each at most 30 seconds. The waits of one read add up to at most 60 seconds;
+        when the next wait would pass that, the read fails with its last error. So a read ends within
+        (O(retries) + 1) x O(timeout) + 60 seconds.
     type: int
     default: 3
+  max_response_size:
+    description:
+      - Largest answer accepted from Enterprise Manager, in MiB, counted after decompression (so a small
+        compressed answer that inflates beyond it is refused too). Between 1 and 4096.
+      - A page of 100 sessions is well under 1 MiB; raise this only with a very large O(page_size).
+    type: int
+    default: 64
   api_version:
     description:
       - REST API version to log on with, for example V(v1_7). V(latest) takes the newest the server offers.

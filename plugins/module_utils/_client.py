@@ -16,31 +16,59 @@ Use it as a context manager: it logs on when entered and logs out on every way o
 Verbs: ``logon``/``logout``, ``get_entity`` (one item by UUID), ``query_pages`` and ``query``
 (the query service, lazily paged). Errors are the typed ones from ``errors.py``. Queries may run in
 parallel threads: each thread gets its own HTTP session, all share the one logon.
+
+The client assumes the server may be broken or hostile:
+
+- ``timeout`` bounds each request as a whole (connect, TLS, headers and the entire body): a watchdog
+  shuts the socket down when the time is up, so a server that trickles bytes cannot hold a run.
+- Bodies are read as a stream and decompressed here, in bounded steps, counting the decoded bytes
+  against ``max_response_size`` (gzip and deflate bombs stop at the limit).
+- Retries and their waits are bounded as a whole (``RETRY_WAIT_TOTAL``); ``Retry-After`` is clamped.
+- ``host`` is parsed into a scheme and a host name or address (``parse_host``) and the URL is built
+  from those parts, never by joining strings the user gave.
+- Paging must advance and must not repeat items; the number of pages is bounded.
+- The password, the token and their encoded forms never appear in a message, warning or returned
+  value, and text quoted from the server is cut short and stripped of control characters.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import base64
+import datetime
 import email.utils
+import html
+import http.client
+import ipaddress
+import json
+import math
 import random
+import re
+import socket
 import threading
 import time
 import traceback
 import warnings
+import zlib
 
 try:
-    from urllib.parse import quote, urlencode
+    from urllib.parse import quote, quote_plus, urlencode
 except ImportError:  # pragma: no cover - Python 2 is not supported, but the sanity import test runs this
-    from urllib import quote, urlencode  # type: ignore
+    from urllib import quote, quote_plus, urlencode  # type: ignore
 
 try:
     import requests
+    import requests.adapters
     import requests.utils
+    import urllib3.exceptions
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:  # pragma: no cover - reported by the module with missing_required_lib
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
+    HTTPConnection = HTTPSConnection = HTTPConnectionPool = HTTPSConnectionPool = object
 
 from . import _errors as errors
 from . import _wire as wire
@@ -53,46 +81,438 @@ IDEMPOTENT = frozenset(('GET', 'HEAD', 'OPTIONS', 'DELETE'))
 DEFAULT_PAGE_SIZE = 100
 REDACTED = '********'
 
+DEFAULT_MAX_RESPONSE_SIZE = 64  # MiB, after decompression
+# The waits between the tries of one read (its retries, and the retries after a fresh logon) add up to
+# at most this many seconds; one wait is at most MAX_WAIT. A read with its retries therefore ends within
+# (retries + 1) * timeout + RETRY_WAIT_TOTAL seconds (twice the tries when EM drops the token half-way).
+RETRY_WAIT_TOTAL = 60.0
+MAX_WAIT = 30.0
+# Paging: a page count above this is absurd (at 100 items a page, 100 million sessions); the count may
+# grow while paging (EM's data changes), by at most a tenth of the first announcement (at least a page).
+MAX_PAGES = 1000000
+# Text quoted from the server (its error message, a Location header, the start of a malformed body).
+QUOTE_LIMIT = 1000
+# A session token is printable ASCII; EM's are well under a kilobyte.
+MAX_TOKEN_LENGTH = 4096
+_CHUNK = 65536
+_TOKEN_RE = re.compile(r'[\x21-\x7e]+\Z')
+# Terminal escape sequences (CSI, OSC, two-character ESC sequences), other C0/C1 control characters and
+# the Unicode bidirectional overrides, which can make a quoted text read differently from what it holds.
+_UNPRINTABLE = re.compile(
+    u'\x1b\\[[0-?]*[ -/]*[@-~]|\x1b\\][^\x07\x1b]*(?:\x07|\x1b\\\\)?|\x1b[ -~]?'
+    u'|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]')
+_SPACES = re.compile(r'\s+')
+_DNS_LABEL = re.compile(r'(?!-)[A-Za-z0-9_-]{1,63}(?<!-)\Z')
+_NUMERIC_LABEL = re.compile(r'(0x[0-9a-f]*|[0-9]+)\Z', re.IGNORECASE)
+
+
+# ------------------------------------------------------------------------------------------- the host
+
+def parse_host(value):
+    """``(scheme, host for a URL)`` from the ``host`` option, or ValueError naming the option.
+
+    Accepts a DNS name, an IPv4 address or an IPv6 address (bare or in brackets), optionally prefixed by
+    ``https://`` or ``http://`` and followed by one ``/``. Everything else is refused: user information,
+    a port, a path, a query, a fragment, backslashes, percent signs, whitespace and control characters.
+    The value is echoed only when it cannot hold credentials.
+    """
+    if not isinstance(value, str) or not value:
+        raise ValueError('host: must not be empty')
+    if '@' in value:
+        raise ValueError('host: holds user information (@); give the host name or address alone, and the '
+                         'credentials with username and password')
+    shown = _quote_for_message(value, 100)
+    if _SPACES.search(value) or _UNPRINTABLE.search(value):
+        raise ValueError('host: %s holds whitespace or a control character' % shown)
+    text = value
+    scheme = 'https'
+    match = re.match(r'([A-Za-z][A-Za-z0-9+.-]*)://', text)
+    if match:
+        scheme = match.group(1).lower()
+        if scheme not in ('http', 'https'):
+            raise ValueError('host: the scheme %s is neither https nor http' % _quote_for_message(scheme, 20))
+        text = text[match.end():]
+    if text.endswith('/'):
+        text = text[:-1]  # "https://em.example.com/" is common and harmless: an empty path
+    for char, what in (('://', 'a second scheme'), ('/', 'a path (/)'), ('?', 'a query (?)'), ('#', 'a fragment (#)'),
+                       ('\\', 'a backslash'), ('%', 'a percent sign')):
+        if char in text:
+            raise ValueError('host: %s holds %s; give the host name or address alone' % (shown, what))
+    if not text:
+        raise ValueError('host: %s holds no host name' % shown)
+    if text.startswith('['):
+        if ']:' in text:
+            raise ValueError('host: %s holds a port; give the address alone and the port in the port option' % shown)
+        if not text.endswith(']'):
+            raise ValueError('host: %s is not a valid IPv6 address in brackets' % shown)
+        return scheme, '[%s]' % _ipv6(text[1:-1], shown)
+    if text.count(':') >= 2:
+        return scheme, '[%s]' % _ipv6(text, shown)
+    if ':' in text:
+        raise ValueError('host: %s holds a port; give the host name alone and the port in the port option' % shown)
+    try:
+        return scheme, str(ipaddress.IPv4Address(text))
+    except ValueError:
+        pass
+    name = text[:-1] if text.endswith('.') else text
+    labels = name.split('.')
+    if len(name) > 253 or not all(_DNS_LABEL.match(label) for label in labels):
+        raise ValueError('host: %s is not a valid host name or address (letters, digits, hyphens and dots; '
+                         'write an international name in its xn-- form)' % shown)
+    if _NUMERIC_LABEL.match(labels[-1]):
+        # "127.1", "2130706433" or "0x7f.1" would be read as an IPv4 address by the resolver.
+        raise ValueError('host: %s is neither a host name nor a complete IPv4 address' % shown)
+    return scheme, text
+
+
+def _ipv6(text, shown):
+    try:
+        return str(ipaddress.IPv6Address(text))
+    except ValueError:
+        raise ValueError('host: %s is not a valid IPv6 address' % shown)
+
+
+def _quote_for_message(value, limit):
+    text = repr(value)
+    if text.startswith(('u"', "u'")):
+        text = text[1:]
+    return text if len(text) <= limit else text[:limit - 4] + '...' + text[-1]
+
+
+# ------------------------------------------------------------------------------------------- secrets
+
+class Redactor:
+    """Replaces secrets, and the forms in which libraries and servers print them, with ``REDACTED``."""
+
+    def __init__(self):
+        self._forms = set()
+        self._pattern = None
+        self._lowered = ()
+
+    def add(self, secret, username=None):
+        """Add a secret; with ``username``, the secret is a password and its Basic value is added too."""
+        if not secret or len(secret) < 3:
+            return
+        forms = set([secret, quote(secret, safe=''), quote(secret), quote_plus(secret), repr(secret)[1:-1],
+                     json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
+                     html.escape(secret), html.escape(secret, quote=False),
+                     secret.encode('unicode_escape').decode('ascii'),
+                     repr(secret.encode('utf-8'))[2:-1]])
+        if username is not None:
+            for pair in ('%s:%s' % (username, secret),):
+                forms.add(pair)
+                for encoding in ('utf-8', 'latin-1'):
+                    try:
+                        raw = pair.encode(encoding)
+                    except UnicodeEncodeError:
+                        continue
+                    forms.add(base64.b64encode(raw).decode('ascii').rstrip('='))
+                    forms.add(base64.urlsafe_b64encode(raw).decode('ascii').rstrip('='))
+            forms.add(base64.b64encode(secret.encode('utf-8')).decode('ascii').rstrip('='))
+        self._forms.update(form for form in forms if len(form) >= 3)
+        self._compile()
+
+    def _compile(self):
+        ordered = sorted(self._forms, key=len, reverse=True)
+        self._pattern = re.compile('|'.join(re.escape(form) for form in ordered), re.IGNORECASE) if ordered else None
+        self._lowered = tuple(set(form.lower() for form in ordered))
+
+    def text(self, text):
+        if not text or self._pattern is None or not isinstance(text, str):
+            return text
+        return self._pattern.sub(REDACTED, text)
+
+    def value(self, value):
+        """A returned value (dicts, lists, strings), with every secret form replaced."""
+        if self._pattern is None:
+            return value
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return dict((key, self.value(child)) for key, child in value.items())
+        if isinstance(value, list):
+            return [self.value(child) for child in value]
+        return value
+
+    def any_in(self, texts):
+        """Whether any secret form may occur in one of ``texts`` (fast substring checks over them all)."""
+        if self._pattern is None:
+            return False
+        joined = u'\x00'.join(texts).lower()
+        return any(form in joined for form in self._lowered)
+
+    def clean(self, text, limit=QUOTE_LIMIT):
+        """Text from the server for a message: secrets out, control characters and escapes out, cut short."""
+        if text is None:
+            return None
+        text = u'%s' % (text,)
+        text = self.text(text)
+        text = _UNPRINTABLE.sub('', text)
+        text = _SPACES.sub(' ', text).strip()
+        text = self.text(text)  # a secret split by control characters is whole again now
+        if len(text) > limit:
+            text = text[:limit] + '... (%d more characters)' % (len(text) - limit)
+        return text
+
+
+# ------------------------------------------------------------------------------------------- deadlines
+
+_ACTIVE = threading.local()
+
+
+class _Deadline:
+    """The time left for one request; when it runs out, the request's sockets are shut down.
+
+    A blocking read then returns at once, whatever the server does: requests' own timeout applies to
+    each read, so a server sending a byte every few seconds would otherwise hold the request forever.
+    """
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self.expired = False
+        self._sockets = []
+        self._owned = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def remaining(self):
+        return max(0.001, self.end - time.monotonic())
+
+    def watch(self, sock, owned=False):
+        with self._lock:
+            if owned:
+                self._owned.append(sock)
+            self._sockets.append(sock)
+            if self.expired:
+                _shutdown(sock)
+
+    def check(self):
+        if self.expired or time.monotonic() >= self.end:
+            self.expired = True
+            return True
+        return False
+
+    def _expire(self):
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shutdown(sock)
+
+    def finish(self):
+        self._timer.cancel()
+        with self._lock:
+            for sock in self._owned:
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+            self._sockets = []
+            self._owned = []
+
+
+def _shutdown(sock):
+    try:
+        # The plain socket's shutdown, also for a TLS socket: it wakes a blocked read without touching TLS state.
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except (OSError, ValueError, TypeError):
+        pass
+
+
+def _watch_new_socket(sock):
+    deadline = getattr(_ACTIVE, 'deadline', None)
+    if deadline is not None and sock is not None:
+        try:
+            # A duplicate of the descriptor: wrapping the socket in TLS detaches the original object,
+            # and the handshake must be interruptible too. Closed when the request ends.
+            deadline.watch(sock.dup(), owned=True)
+        except OSError:
+            pass
+
+
+def _watch_connection(connection):
+    deadline = getattr(_ACTIVE, 'deadline', None)
+    sock = getattr(connection, 'sock', None)
+    if deadline is not None and sock is not None:
+        deadline.watch(sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def _new_conn(self):
+        sock = super(_WatchedHTTPConnection, self)._new_conn()
+        _watch_new_socket(sock)
+        return sock
+
+    def request(self, *args, **kwargs):
+        _watch_connection(self)
+        return super(_WatchedHTTPConnection, self).request(*args, **kwargs)
+
+    def getresponse(self, *args, **kwargs):
+        _watch_connection(self)
+        return super(_WatchedHTTPConnection, self).getresponse(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def _new_conn(self):
+        sock = super(_WatchedHTTPSConnection, self)._new_conn()
+        _watch_new_socket(sock)
+        return sock
+
+    def request(self, *args, **kwargs):
+        _watch_connection(self)
+        return super(_WatchedHTTPSConnection, self).request(*args, **kwargs)
+
+    def getresponse(self, *args, **kwargs):
+        _watch_connection(self)
+        return super(_WatchedHTTPSConnection, self).getresponse(*args, **kwargs)
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+def _use_watched_pools(manager):
+    classes = getattr(manager, 'pool_classes_by_scheme', None)
+    # Only the plain managers: a SOCKS proxy manager brings pool classes of its own.
+    if classes and classes.get('http') is HTTPConnectionPool and classes.get('https') is HTTPSConnectionPool:
+        manager.pool_classes_by_scheme = {'http': _WatchedHTTPPool, 'https': _WatchedHTTPSPool}
+    return manager
+
+
+if HAS_REQUESTS:
+    class _Adapter(requests.adapters.HTTPAdapter):
+        """An HTTPAdapter whose connections report their sockets to the request's deadline."""
+
+        def init_poolmanager(self, *args, **kwargs):
+            super(_Adapter, self).init_poolmanager(*args, **kwargs)
+            _use_watched_pools(self.poolmanager)
+
+        def proxy_manager_for(self, *args, **kwargs):
+            return _use_watched_pools(super(_Adapter, self).proxy_manager_for(*args, **kwargs))
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Inflater:
+    """Content-Encoding decoding in bounded steps: never more than ``_CHUNK`` decoded bytes at a time."""
+
+    def __init__(self, encoding):
+        encoding = (encoding or '').strip().lower()
+        if encoding in ('', 'identity'):
+            self.mode = None
+        elif encoding in ('gzip', 'x-gzip', 'deflate'):
+            self.mode = 'deflate' if encoding == 'deflate' else 'gzip'
+        else:
+            raise wire.BodyError('the body is encoded as %s, which the client did not ask for (it accepts gzip '
+                                 'and deflate)' % _quote_for_message(encoding, 40))
+        self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS) if self.mode == 'gzip' else None
+
+    def feed(self, data):
+        if self.mode is None:
+            if data:
+                yield data
+            return
+        if self._obj is None:  # deflate: a zlib stream, or (some servers) a raw one
+            if not data:
+                return
+            zlib_header = len(data) >= 2 and data[0] & 0x0f == 8 and (data[0] * 256 + data[1]) % 31 == 0
+            self._obj = zlib.decompressobj(zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS)
+        try:
+            while True:
+                out = self._obj.decompress(data, _CHUNK)
+                data = self._obj.unconsumed_tail
+                if out:
+                    yield out
+                if self._obj.eof:
+                    rest = self._obj.unused_data
+                    if rest and self.mode == 'gzip':  # another gzip member
+                        self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                        data = rest
+                        continue
+                    return
+                if not data and not out:
+                    return
+        except zlib.error as exc:
+            raise wire.BodyError('the %s body cannot be decompressed (%s)' % (self.mode, exc))
+
+    def finish(self):
+        if self.mode is not None and self._obj is not None and not self._obj.eof:
+            raise wire.BodyError('the %s body ends before its compressed stream does' % self.mode)
+
+
+class _Reply:
+    """What the client keeps of an HTTP answer: status, reason, headers and the whole (decoded) body."""
+
+    __slots__ = ('status_code', 'reason', 'headers', 'content')
+
+    def __init__(self, status_code, reason, headers, content):
+        self.status_code = status_code
+        self.reason = reason
+        self.headers = headers
+        self.content = content
+
+
+class _Budget:
+    """The retry waits left for one read."""
+
+    def __init__(self, total=RETRY_WAIT_TOTAL):
+        self.left = total
+
 
 class EMClient:
     """A logon session with one Enterprise Manager, and the requests made in it.
 
     :param host: EM host name or address; ``http://`` or ``https://`` may prefix it (HTTPS by default).
+        Anything else (user information, a port, a path) raises ValueError naming ``host``.
+    :param timeout: seconds for each request as a whole: connecting, the headers and the entire body.
+    :param max_response_size: MiB a response body may hold, counted after decompression.
     :param warn: a callable taking one message, called for each retry and for a failed logout.
     :param sleep: injectable for tests; the retry backoff sleeps through it.
     """
 
     def __init__(self, host, port=9398, username=None, password=None, validate_certs=True, ca_path=None,
-                 timeout=30, api_version='latest', wire_format='xml', retries=3, backoff=1.0, max_backoff=30.0,
-                 max_retry_after=60.0, warn=None, sleep=time.sleep):
+                 timeout=30, api_version='latest', wire_format='xml', retries=3, backoff=1.0, max_backoff=MAX_WAIT,
+                 max_retry_after=MAX_WAIT, warn=None, sleep=time.sleep, max_response_size=DEFAULT_MAX_RESPONSE_SIZE,
+                 retry_wait_total=RETRY_WAIT_TOTAL):
         if not HAS_REQUESTS:  # pragma: no cover - modules check first, with missing_required_lib
             raise errors.EMError('the Python library requests is required')
-        scheme = 'https'
-        if '://' in host:
-            scheme, host = host.split('://', 1)
-            scheme = scheme.lower()
-            if scheme not in ('http', 'https'):
-                raise ValueError('host: the scheme %r is neither http nor https' % scheme)
-        host = host.strip().strip('/')
-        if not host:
-            raise ValueError('host: an empty host name')
-        if host.count(':') == 1:
-            raise ValueError('host: %r holds a port; give the host name alone and the port in the port option' % host)
-        if ':' in host and not host.startswith('['):
-            host = '[%s]' % host  # an IPv6 address
-        self.base_url = '%s://%s:%d/api' % (scheme, host, int(port))
-        self.port = int(port)
+        scheme, url_host = parse_host(host)
+        port = int(port)
+        if not 1 <= port <= 65535:
+            raise ValueError('port: %d is not a TCP port (1-65535); EM listens on 9398' % port)
+        self.base_url = '%s://%s:%d/api' % (scheme, url_host, port)
+        self.port = port
         self.username = username or ''
         self._password = password or ''
-        self.timeout = timeout
+        self._redactor = Redactor()
+        self._redactor.add(self._password, username=self.username)
+        self.timeout = float(timeout)
+        if math.isnan(self.timeout) or self.timeout <= 0:
+            raise ValueError('timeout: must be a positive number of seconds')
+        self.max_response_size = int(max_response_size)
+        if self.max_response_size < 1:
+            raise ValueError('max_response_size: must be at least 1 (MiB)')
+        self._max_bytes = self.max_response_size * 1024 * 1024
         self.api_version = api_version or 'latest'
         self.accept = 'application/json' if wire_format == 'json' else 'application/xml'
         self.retries = max(0, int(retries))
         self.backoff = backoff
-        self.max_backoff = max_backoff
-        self.max_retry_after = max_retry_after
-        self._warn = warn or (lambda message: None)
+        self.max_backoff = min(float(max_backoff), MAX_WAIT)
+        self.max_retry_after = min(float(max_retry_after), MAX_WAIT)
+        self.retry_wait_total = min(float(retry_wait_total), RETRY_WAIT_TOTAL)
+        self._warn_callback = warn if warn is not None else (lambda message: None)
         self._sleep = sleep
+        if scheme == 'http':
+            self._warn('host uses http://: the password (at the logon) and the session token (with every request) '
+                       'travel in clear text. Use https:// unless the network between here and EM is trusted.')
         if not validate_certs:
             self.verify = False
             self._warn('validate_certs is false: the certificate of Enterprise Manager is not verified.')
@@ -127,6 +547,8 @@ class EMClient:
         http = getattr(self._local, 'http', None)
         if http is None:
             http = requests.Session()
+            for prefix in ('https://', 'http://'):  # connections that report their sockets to each request's deadline
+                http.mount(prefix, _Adapter())
             # Not from the environment: REQUESTS_CA_BUNDLE would silently replace the verify option,
             # and a ~/.netrc entry would replace the Basic credentials. Proxies still come from it.
             http.trust_env = False
@@ -155,17 +577,24 @@ class EMClient:
             raise self._error_for(response, 'POST', path, logon=True)
         token = response.headers.get(TOKEN_HEADER)  # requests' headers are case-insensitive
         if not token:
-            raise errors.EMMalformedResponseError(
-                'the logon answer carries no %s header' % TOKEN_HEADER, method='POST', path=self._display(path),
-                status=response.status_code)
-        self._token = token
-        tree = self._parse(response, 'POST', path)[1]
+            raise self._error(errors.EMMalformedResponseError, 'the logon answer carries no %s header' % TOKEN_HEADER,
+                              'POST', path, status=response.status_code)
+        self._redactor.add(token)
+        sendable = _TOKEN_RE.match(token) is not None
         try:
-            self.session_id = wire.logon_session_id(tree)
+            session_id = wire.logon_session_id(self._parse(response, 'POST', path)[1])
         except wire.BodyError as exc:
-            self._token = None
-            raise errors.EMMalformedResponseError(str(exc), method='POST', path=self._display(path),
-                                                  status=response.status_code)
+            raise self._error(errors.EMMalformedResponseError, str(exc), 'POST', path, status=response.status_code)
+        if not sendable or len(token) > MAX_TOKEN_LENGTH:
+            problem = ('is %d characters long (at most %d expected)' % (len(token), MAX_TOKEN_LENGTH) if sendable
+                       else 'holds whitespace, control or non-ASCII characters, so it cannot be sent back')
+            if sendable:  # it can still end the session EM opened
+                self._token, self.session_id = token, session_id
+                self.logout()
+            raise self._error(errors.EMMalformedResponseError, 'the %s header of the logon answer %s'
+                              % (TOKEN_HEADER, problem), 'POST', path, status=response.status_code)
+        self._token = token
+        self.session_id = session_id
 
     def logout(self):
         """``DELETE /api/logonSessions/{SessionId}``; a failure warns and never raises."""
@@ -190,9 +619,10 @@ class EMClient:
         path = '%s?format=Entity' % resource.entity_path(quote(uuid, safe=''))
         root, tree = self.get(path)
         try:
-            return wire.normalise_item(resource, tree)
+            item = wire.normalise_item(resource, tree)
         except wire.BodyError as exc:
-            raise errors.EMMalformedResponseError(str(exc), method='GET', path=self._display(path), status=200)
+            raise self._error(errors.EMMalformedResponseError, str(exc), 'GET', path, status=200)
+        return self._redactor.value(item) if self._redactor.any_in(_strings(item)) else item
 
     def query_pages(self, resource, conditions=(), raw_filter=None, sort_desc=None, sort_asc=None,
                     page_size=DEFAULT_PAGE_SIZE, references=False):
@@ -200,7 +630,9 @@ class EMClient:
 
         Paging is explicit (``pageSize``/``page`` up to ``PagesCount``): EM's default page is 100 items,
         not everything. Conditions on fields the query service does not offer for this resource are
-        applied here, to each page, instead of being sent.
+        applied here, to each page, instead of being sent. Paging must advance: a page that is not the one
+        asked for, that only repeats items already returned, or a page count that is absurd or keeps
+        growing fails the query (EMMalformedResponseError); no item is returned twice.
         """
         server_conditions = [c for c in conditions if resource.server_filterable(c.field)]
         local_tests = _local_tests(resource, [c for c in conditions if not resource.server_filterable(c.field)])
@@ -215,19 +647,62 @@ class EMClient:
         page_size = max(1, int(page_size or DEFAULT_PAGE_SIZE))
         params.append(('pageSize', str(page_size)))
         page = 1
+        first_count = None
+        seen = set()
         while True:
             path = '/query?%s' % urlencode(params + [('page', str(page))], quote_via=quote, safe='')
-            root, tree = self.get(path)
+            try:
+                root, tree = self.get(path)
+            except errors.EMAPIError as exc:
+                if exc.status == 400 and raw_filter:
+                    exc.hint = self._filter_hint(resource)
+                raise
+
+            def malformed(message):
+                return self._error(errors.EMMalformedResponseError, message, 'GET', path, status=200)
+
             try:
                 raw_items = wire.query_items(tree)
                 info = wire.paging_info(tree)
-                items = [wire.normalise_item(resource, item) for item in raw_items]
+                items = []
+                for index, item in enumerate(raw_items):
+                    try:
+                        items.append(wire.normalise_item(resource, item))
+                    except wire.BodyError as exc:
+                        raise wire.BodyError('item %d of page %d: %s' % (index + 1, page, exc))
             except wire.BodyError as exc:
-                raise errors.EMMalformedResponseError(str(exc), method='GET', path=self._display(path), status=200)
+                raise malformed(str(exc))
+            page_num, pages_count = (info[0], info[1]) if info else (None, None)
+            if page_num is not None and page_num != page:
+                raise self._paging_error('paging does not advance: asked for page %d, the answer is page %d' % (page, page_num), path)
+            if pages_count is not None:
+                if pages_count < 0 or pages_count > MAX_PAGES:
+                    raise self._paging_error('the answer announces %d pages, which is absurd (at most %d are read)'
+                                             % (pages_count, MAX_PAGES), path)
+                if first_count is None:
+                    first_count = pages_count
+                elif pages_count > first_count + max(1, first_count // 10):
+                    raise self._paging_error('paging does not end: page 1 announced %d pages, page %d announces %d'
+                                             % (first_count, page, pages_count), path)
+            fresh = [item for item in items if item['uid'] not in seen]
+            if items and not fresh:
+                raise self._paging_error('paging does not advance: page %d only repeats items already returned' % page, path)
+            if len(fresh) != len(items):
+                self._warn('GET %s: %d item(s) of page %d were already returned (EM\'s data changed while paging?); '
+                           'each item is returned once.' % (self._display(path), len(items) - len(fresh), page))
+                unique = []
+                for item in fresh:
+                    if item['uid'] not in seen:
+                        unique.append(item)
+                        seen.add(item['uid'])
+                fresh = unique
+            else:
+                seen.update(item['uid'] for item in fresh)
+            if self._redactor.any_in(_strings_of_page(fresh)):
+                fresh = [self._redactor.value(item) for item in fresh]
             if local_tests:
-                items = [item for item in items if _matches(item, local_tests)]
-            yield items
-            pages_count = info[1] if info else None
+                fresh = [item for item in fresh if _matches(item, local_tests)]
+            yield fresh
             if not raw_items or pages_count is None or page >= pages_count:
                 return
             page += 1
@@ -261,7 +736,8 @@ class EMClient:
                 if self._token is None:
                     self.logon()
         token = self._token
-        response = self._send(method, path)
+        budget = _Budget(self.retry_wait_total)
+        response = self._send(method, path, budget=budget)
         if response.status_code == 401:
             # Threads share the token: the first to see it refused logs on again, the others reuse its token.
             with self._lock:
@@ -270,113 +746,263 @@ class EMClient:
                     self._token = None
                     self.session_id = None
                     self.logon()
-            response = self._send(method, path)
+            response = self._send(method, path, budget=budget)
         if response.status_code not in expected:
             raise self._error_for(response, method, path)
         return response
 
-    def _send(self, method, path, auth=None, retry=None):
-        """One request with retries: idempotent methods only, on connection errors and 429/502/503/504."""
+    def _send(self, method, path, auth=None, retry=None, budget=None):
+        """One request with retries: idempotent methods only, on connection errors and 429/502/503/504.
+
+        Each try has its own deadline (``timeout``); the waits between tries share ``budget``.
+        """
         url = self.base_url + path
-        headers = {'Accept': self.accept}
+        headers = {'Accept': self.accept, 'Accept-Encoding': 'gzip, deflate'}
         if self._token is not None and auth is None:
             headers[TOKEN_HEADER] = self._token
         retry = (method in IDEMPOTENT) if retry is None else retry
+        budget = budget or _Budget(self.retry_wait_total)
         attempt = 0
         while True:
             attempt += 1
+            with self._lock:
+                self.request_count += 1
             try:
-                with self._lock:
-                    self.request_count += 1
-                with warnings.catch_warnings():
-                    # urllib3 warns on every unverified request; the one warning above says it once.
-                    warnings.simplefilter('ignore')
-                    response = self._http.request(method, url, headers=headers, auth=auth, verify=self.verify,
-                                                  timeout=self.timeout, proxies=self._proxies, allow_redirects=False)
-            except requests.exceptions.SSLError as exc:
-                raise errors.EMTLSError('TLS failed: %s' % self._redact(_reason(exc)), method=method,
-                                        path=self._display(path))
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                timed_out = isinstance(exc, requests.exceptions.Timeout)
-                if retry and attempt <= self.retries:
-                    self._pause(attempt, None, method, path, 'timed out' if timed_out else 'connection failed')
+                response = self._exchange(method, url, path, headers, auth)
+            except errors.EMTimeoutError as exc:
+                if retry and attempt <= self.retries and self._pause(attempt, None, method, path, 'timed out', budget):
                     continue
-                if timed_out:
-                    raise errors.EMTimeoutError('no answer from %s within %s seconds' % (self.base_url, self.timeout),
-                                                method=method, path=self._display(path))
-                raise errors.EMConnectionError('could not talk to %s: %s' % (self.base_url, self._redact(_reason(exc))),
-                                               method=method, path=self._display(path))
-            except (OSError, ValueError) as exc:
-                # requests reports an unreadable CA bundle, or a URL it cannot parse, as these.
-                raise errors.EMConnectionError('could not send the request: %s' % self._redact(str(exc)),
-                                               method=method, path=self._display(path),
-                                               hint='Check ca_path (a readable PEM file) and host (a name or address).')
-            if retry and response.status_code in RETRY_STATUSES and attempt <= self.retries:
-                self._pause(attempt, response.headers.get('Retry-After'), method, path,
-                            'HTTP %d' % response.status_code)
+                raise exc
+            except errors.EMTLSError:
+                raise
+            except errors.EMConnectionError as exc:
+                if (retry and getattr(exc, 'retryable', False) and attempt <= self.retries
+                        and self._pause(attempt, None, method, path, 'connection failed', budget)):
+                    continue
+                raise exc
+            if (retry and response.status_code in RETRY_STATUSES and attempt <= self.retries
+                    and self._pause(attempt, response.headers.get('Retry-After'), method, path,
+                                    'HTTP %d' % response.status_code, budget)):
                 continue
             return response
 
-    def _pause(self, attempt, retry_after, method, path, why):
-        delay = min(self.max_backoff, self.backoff * (2 ** (attempt - 1)))
+    def _exchange(self, method, url, path, headers, auth):
+        """One try: send, then read the whole body within the deadline and the size limit."""
+        deadline = _Deadline(self.timeout)
+        _ACTIVE.deadline = deadline
+        response = None
+        try:
+            try:
+                with warnings.catch_warnings():
+                    # urllib3 warns on every unverified request; the one warning above says it once.
+                    warnings.simplefilter('ignore')
+                    remaining = deadline.remaining()
+                    response = self._http.request(method, url, headers=headers, auth=auth, verify=self.verify,
+                                                  timeout=(remaining, remaining), proxies=self._proxies,
+                                                  allow_redirects=False, stream=True)
+                    content = self._read_body(response, deadline, method, path)
+                if deadline.check():
+                    raise self._timeout(method, path)
+                return _Reply(response.status_code, response.reason, response.headers, content)
+            except errors.EMError:
+                raise
+            except requests.exceptions.SSLError as exc:
+                if deadline.check():
+                    raise self._timeout(method, path)
+                raise self._tls_error(exc, method, path)
+            except (requests.exceptions.RequestException, OSError, ValueError) + _HTTPErrors as exc:
+                if deadline.check() or isinstance(exc, _TIMEOUTS):
+                    raise self._timeout(method, path)
+                if isinstance(exc, (requests.exceptions.ConnectionError,) + _HTTPErrors):
+                    error = self._error(errors.EMConnectionError, 'could not talk to %s: %s'
+                                        % (self.base_url, self._redactor.clean(_reason(exc), 300)), method, path)
+                    error.retryable = True
+                    raise error
+                if isinstance(exc, requests.exceptions.RequestException):
+                    raise self._error(errors.EMConnectionError, 'the request failed: %s'
+                                      % self._redactor.clean(_reason(exc), 300), method, path)
+                # requests reports an unreadable CA bundle, or a URL it cannot parse, as these.
+                raise self._error(errors.EMConnectionError, 'could not send the request: %s'
+                                  % self._redactor.clean(str(exc), 300), method, path,
+                                  hint='Check ca_path (a readable PEM file) and host (a name or address).')
+        finally:
+            _ACTIVE.deadline = None
+            deadline.finish()
+            if response is not None:
+                response.close()
+
+    def _read_body(self, response, deadline, method, path):
+        """The body, decoded, read in steps: refused past ``max_response_size`` or the deadline."""
+        try:
+            inflater = _Inflater(response.headers.get('Content-Encoding'))
+        except wire.BodyError as exc:
+            raise self._error(errors.EMMalformedResponseError, str(exc), method, path, status=response.status_code)
+        length = response.headers.get('Content-Length')
+        if inflater.mode is None and length and length.strip().isdigit() and int(length) > self._max_bytes:
+            raise self._too_large(method, path, response.status_code, announced=int(length))
+        chunks = []
+        total = 0
+        try:
+            for raw in response.raw.stream(_CHUNK, decode_content=False):
+                if deadline.check():
+                    raise self._timeout(method, path)
+                for piece in inflater.feed(raw):
+                    total += len(piece)
+                    if total > self._max_bytes:
+                        raise _TooLarge()
+                    chunks.append(piece)
+            inflater.finish()
+        except _TooLarge:
+            raise self._too_large(method, path, response.status_code)
+        except wire.BodyError as exc:
+            raise self._error(errors.EMMalformedResponseError, str(exc), method, path, status=response.status_code)
+        return b''.join(chunks)
+
+    def _pause(self, attempt, retry_after, method, path, why, budget):
+        """Wait before the next try; False (do not retry) when the retry budget of this read is spent."""
+        delay = min(self.max_backoff, self.backoff * (2 ** min(attempt - 1, 30)))
         delay *= 1 + random.random() / 10  # a little jitter, so many hosts do not retry in step
         hinted = _retry_after_seconds(retry_after)
         if hinted is not None:
-            delay = min(max(hinted, 0.0), self.max_retry_after)
+            delay = max(delay, min(hinted, self.max_retry_after))
+        delay = min(delay, MAX_WAIT)
+        if delay > budget.left:
+            self._warn('%s %s: %s; not retried: the waits of one read are limited to %d s in all.' % (
+                method, self._display(path), why, self.retry_wait_total))
+            return False
+        budget.left -= delay
         self._warn('%s %s: %s; retry %d of %d in %.1f s.' % (
             method, self._display(path), why, attempt, self.retries, delay))
         self._sleep(delay)
+        return True
 
     def _parse(self, response, method, path):
         try:
             return wire.parse_body(response.content, response.headers.get('Content-Type'))
         except wire.BodyError as exc:
-            snippet = self._redact(response.text[:120]) if response.content else ''
+            snippet = ''
+            if response.content:
+                snippet = self._redactor.clean(response.content[:400].decode('utf-8', 'replace'), 120)
             message = 'malformed answer: %s' % exc
             if snippet:
                 message += ' (it starts with %r)' % snippet
-            raise errors.EMMalformedResponseError(message, method=method, path=self._display(path),
-                                                  status=response.status_code)
+            raise self._error(errors.EMMalformedResponseError, message, method, path, status=response.status_code)
 
     def _error_for(self, response, method, path, logon=False):
         status = response.status_code
         server_message = wire.error_message(response.content, response.headers.get('Content-Type'))
-        server_message = self._redact(server_message) if server_message else None
-        reason = response.reason or ''
-        common = dict(method=method, path=self._display(path), status=status, server_message=server_message)
+        reason = self._redactor.clean(response.reason or '', 100)
+        common = dict(status=status, server_message=server_message)
         if status == 401:
             what = 'the credentials were refused' if logon else 'the session token was refused again after a fresh logon'
-            return errors.EMAuthenticationError(what, **common)
+            return self._error(errors.EMAuthenticationError, what, method, path, **common)
         if status == 403:
-            return errors.EMPermissionError('access denied for user "%s"' % self.username, **common)
+            return self._error(errors.EMPermissionError, 'access denied for user "%s"' % self.username,
+                               method, path, **common)
         if status == 404:
             if logon:
-                return errors.EMNotFoundError(
-                    'no Enterprise Manager REST API at %s' % self.base_url,
+                return self._error(
+                    errors.EMNotFoundError, 'no Enterprise Manager REST API at %s' % self.base_url, method, path,
                     hint='Is port %d the Enterprise Manager REST API? EM listens on 9398 (HTTPS); 9419 is the '
                          'Veeam Backup & Replication REST API, which this collection does not speak.' % self.port,
                     **common)
-            return errors.EMNotFoundError('not found', **common)
+            return self._error(errors.EMNotFoundError, 'not found', method, path, **common)
         if status == 415 and logon:
-            return errors.EMAPIError('the logon was refused as an unsupported media type', **common)
+            return self._error(errors.EMAPIError, 'the logon was refused as an unsupported media type',
+                               method, path, **common)
         if 300 <= status < 400:
-            return errors.EMAPIError('redirected to %s' % response.headers.get('Location'), hint=(
+            location = self._redactor.clean(response.headers.get('Location') or 'nowhere', 300)
+            return self._error(errors.EMAPIError, 'redirected to %s (not followed)' % location, method, path, hint=(
                 'Point host and port at Enterprise Manager itself; a redirect usually means a proxy or the '
                 'wrong scheme (http vs https).'), **common)
-        return errors.EMAPIError('%s %s' % (status, reason) if reason else 'request failed', **common)
+        return self._error(errors.EMAPIError, '%s %s' % (status, reason) if reason else 'request failed',
+                           method, path, **common)
+
+    def _filter_hint(self, resource):
+        offered = ', '.join(resource.filter_fields)
+        return ('Check the filter option: %s offers only these fields: %s. For a field EM does not offer, such as '
+                'the result of a CDP task session, use the module option instead (result, state, name...): the '
+                'collection applies it itself where EM has no such field.' % (resource.query_type, offered))
+
+    def _tls_error(self, exc, method, path):
+        reason = self._redactor.clean(_reason(exc), 300)
+        lowered = reason.lower()
+        hint = None
+        if 'wrong version number' in lowered or 'record layer failure' in lowered or 'packet length too long' in lowered:
+            hint = ('The port did not answer with TLS: it speaks plain HTTP, or it is not Enterprise Manager. '
+                    'EM serves its REST API over HTTPS on 9398; check port, and https:// or http:// in host. '
+                    'This is not a certificate problem.')
+        elif 'no_certificate_or_crl_found' in lowered or 'no certificate or crl found' in lowered:
+            hint = ('The ca_path file holds no certificate in PEM form (it is empty, or DER): put the CA '
+                    'certificate\'s PEM text (-----BEGIN CERTIFICATE-----) in it.')
+        elif 'certificate verify failed' in lowered or 'certificate_verify_failed' in lowered:
+            if 'mismatch' in lowered:
+                hint = ('Use a host name that is in the certificate (its Subject Alternative Names), or a '
+                        'certificate that holds the name you use.')
+            elif 'expired' in lowered:
+                hint = 'The certificate of Enterprise Manager has expired: renew it.'
+        elif 'eof' in lowered or 'reset' in lowered or 'handshake' in lowered:
+            hint = ('The TLS handshake did not complete: check that port %d is Enterprise Manager\'s HTTPS port, '
+                    'and that no proxy or firewall in between interferes with TLS.' % self.port)
+        return self._error(errors.EMTLSError, 'TLS failed: %s' % reason, method, path, hint=hint)
+
+    def _timeout(self, method, path):
+        return self._error(
+            errors.EMTimeoutError,
+            'no complete answer from %s within the timeout of %s (the timeout bounds the whole request: '
+            'connecting, the headers and the entire body)' % (self.base_url, _seconds(self.timeout)), method, path)
+
+    def _paging_error(self, message, path):
+        return self._error(errors.EMMalformedResponseError, message, 'GET', path, status=200, hint=(
+            'Enterprise Manager (or a proxy in front of it) pages in a way that does not progress. Run again; if it '
+            'persists, check for a proxy or load balancer that mixes answers of several servers.'))
+
+    def _too_large(self, method, path, status, announced=None):
+        size = ' (it announces %d bytes)' % announced if announced else ''
+        return self._error(
+            errors.EMResponseTooLargeError,
+            'the answer is larger than max_response_size, %d MiB after decompression%s; it was not read further'
+            % (self.max_response_size, size), method, path, status=status)
+
+    def _error(self, cls, message, method=None, path=None, status=None, server_message=None, hint=None):
+        """An error of ``cls`` whose every text has been redacted and cleaned."""
+        clean = self._redactor.clean
+        return cls(clean(message, 4 * QUOTE_LIMIT), method=method, path=self._display(path) if path else None,
+                   status=status, server_message=clean(server_message) if server_message else None,
+                   hint=clean(hint, 2 * QUOTE_LIMIT) if hint else None)
+
+    def _warn(self, message):
+        self._warn_callback(self._redactor.clean(message, 4 * QUOTE_LIMIT))
 
     def _display(self, path):
         """The path as shown in messages: below /api, never with a secret, and not endless."""
-        text = '/api' + self._redact(path)
+        text = '/api' + self._redactor.clean(path, 2000)
         return text if len(text) <= 300 else text[:297] + '...'
 
     def _redact(self, text):
-        if not text:
-            return text
-        for secret in (self._password, self._token):
-            if secret and len(secret) >= 3:
-                text = text.replace(secret, REDACTED)
-        return text
+        return self._redactor.text(text)
+
+
+if HAS_REQUESTS:
+    # What a broken connection raises while the body streams (urllib3's own errors, not requests').
+    _HTTPErrors = (http.client.HTTPException, urllib3.exceptions.HTTPError)
+    _TIMEOUTS = (requests.exceptions.Timeout, socket.timeout, urllib3.exceptions.TimeoutError)
+else:  # pragma: no cover
+    _HTTPErrors = _TIMEOUTS = ()
+
+
+def _seconds(value):
+    if value == 1:
+        return '1 second'
+    return ('%d seconds' % value) if value == int(value) else ('%.1f seconds' % value)
+
+
+def _strings(item):
+    return [value for value in item.values() if isinstance(value, str)]
+
+
+def _strings_of_page(items):
+    return [value for item in items for value in item.values() if isinstance(value, str)]
 
 
 def resource_is_fully_server_filtered(resource, conditions):
@@ -406,20 +1032,27 @@ def _matches(item, tests):
 
 
 def _retry_after_seconds(value):
-    if not value:
+    """Seconds from a Retry-After header (delay-seconds or an HTTP date), or None when it is neither.
+
+    Never raises: a huge, negative, fractional, NaN, infinite or garbled value gives None or a number the
+    caller clamps.
+    """
+    if not value or not isinstance(value, str):
         return None
     value = value.strip()
-    try:
-        return float(value)
-    except ValueError:
-        pass
+    if not value or len(value) > 64:
+        return None
+    if value.isdigit():
+        return float(min(int(value[:12]) if len(value) <= 12 else 10 ** 12, 10 ** 12))
     try:
         parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if parsed is None:
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+        return parsed.timestamp() - time.time()
+    except (TypeError, ValueError, IndexError, OverflowError, OSError, AttributeError):
         return None
-    if parsed is None:
-        return None
-    return parsed.timestamp() - time.time()
 
 
 def _reason(exc):

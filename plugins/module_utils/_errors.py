@@ -69,9 +69,10 @@ class EMConnectionError(EMError):
 
 
 class EMTimeoutError(EMConnectionError):
-    """The server did not answer within the timeout."""
+    """The server did not complete its answer within the timeout (connect, headers and body together)."""
 
-    default_hint = 'Raise the timeout option, or check that Enterprise Manager is not overloaded.'
+    default_hint = ('Raise the timeout option if Enterprise Manager is just slow, or check that it is not overloaded; '
+                    'an answer that trickles in is cut off at the timeout.')
 
 
 class EMTLSError(EMConnectionError):
@@ -102,6 +103,13 @@ class EMAPIError(EMError):
 
 
 class EMMalformedResponseError(EMError):
-    """The body could not be parsed, or lacks what the API documents."""
+    """The body could not be parsed, or lacks what the API documents, or paging does not progress."""
 
     default_hint = 'Enterprise Manager (or a proxy in front of it) sent something that is not an EM REST answer.'
+
+
+class EMResponseTooLargeError(EMError):
+    """A body larger than max_response_size (counted after decompression)."""
+
+    default_hint = ('Lower page_size, or raise max_response_size if Enterprise Manager really sends that much; '
+                    'a small compressed answer that inflates beyond the limit is refused the same way.')

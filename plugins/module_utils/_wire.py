@@ -18,8 +18,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import math
 import re
 import traceback
+from xml.parsers import expat as pyexpat
 
 try:
     import xmltodict
@@ -33,6 +35,9 @@ from . import _resources as res
 from ._query import normalise_time, uuid_from_uid
 
 BOM = u'\ufeff'
+# EM's answers nest about eight levels and hold tens of thousands of values at most.
+MAX_DEPTH = 64
+MAX_NODES = 1000000
 
 _SNAKE_1 = re.compile(r'([A-Z]+)([A-Z][a-z])')
 _SNAKE_2 = re.compile(r'([a-z0-9])([A-Z])')
@@ -65,7 +70,9 @@ def decode_text(content):
 def parse_body(content, content_type=None):
     """Parse an XML or JSON body into the common tree. The content type decides; else the first character.
 
-    Returns ``(root_name, tree)``: the XML root element's name (None for JSON) and the tree.
+    Returns ``(root_name, tree)``: the XML root element's name (None for JSON) and the tree. Bodies that
+    nest deeper than ``MAX_DEPTH``, hold more than ``MAX_NODES`` values, or (JSON) hold a non-finite number
+    raise BodyError naming where; nothing here recurses without a bound.
     """
     text = decode_text(content).strip()
     if not text:
@@ -73,36 +80,158 @@ def parse_body(content, content_type=None):
     content_type = (content_type or '').lower()
     is_json = 'json' in content_type or ('xml' not in content_type and text[0] in '{[')
     if is_json:
+        if text.count('{') + text.count('[') + text.count(',') > MAX_NODES:
+            raise BodyError('the body holds more than %d values, far more than any EM answer' % MAX_NODES)
         try:
-            data = json.loads(text)
+            data = json.loads(text, parse_constant=_NonFinite, parse_float=_float)
+        except RecursionError:
+            raise BodyError('the body nests deeper than %d levels' % MAX_DEPTH)
         except ValueError as exc:
             raise BodyError('the body is not valid JSON (%s)' % exc)
-        return None, _from_json(data)
+        try:
+            return None, _from_json(data, 0)
+        except _Located as exc:
+            raise exc.body_error()
     if not HAS_XMLTODICT:  # pragma: no cover - modules check this before any request
         raise BodyError('xmltodict is needed to read XML')
+    if text.count('<') > 2 * MAX_NODES:
+        raise BodyError('the body holds more than %d elements, far more than any EM answer' % MAX_NODES)
+    guard = _ExpatGuard()
     try:
-        data = xmltodict.parse(text, disable_entities=True)
+        data = xmltodict.parse(text, disable_entities=True, expat=guard)
+    except _Located as exc:
+        raise exc.body_error()
     except Exception as exc:  # expat raises its own ExpatError, and xmltodict may raise ValueError
         raise BodyError('the body is not well-formed XML (%s)' % exc)
     if not isinstance(data, dict) or len(data) != 1:
         raise BodyError('the XML body has no single root element')
     root_name, root = next(iter(data.items()))
-    return root_name.split(':')[-1], _from_xml(root)
+    try:
+        return root_name.split(':')[-1], _from_xml(root, 1)
+    except _Located as exc:
+        exc.path.insert(0, root_name.split(':')[-1])
+        raise exc.body_error()
 
 
-def _from_json(value):
-    if isinstance(value, dict):
-        return dict((snake(key), _from_json(child)) for key, child in value.items())
-    if isinstance(value, list):
-        return [_from_json(child) for child in value]
+class _Located(Exception):
+    """A problem deep in a body; the path to it is filled in on the way out."""
+
+    def __init__(self, message, path=None):
+        super(_Located, self).__init__(message)
+        self.message = message
+        self.path = path or []
+
+    def body_error(self):
+        where = _join_path(self.path)
+        return BodyError('%s holds %s' % (where, self.message) if where else 'the body holds %s' % self.message)
+
+
+class _NonFinite:
+    """What json.loads makes of NaN, Infinity and numbers too large for a float (1e400)."""
+
+    def __init__(self, text):
+        self.text = text
+
+
+def _float(text):
+    value = float(text)
+    if math.isnan(value) or math.isinf(value):
+        return _NonFinite(text)
     return value
 
 
-def _from_xml(value):
+class _ExpatGuard:
+    """Stands in for the ``expat`` module xmltodict uses: its parsers refuse nesting beyond MAX_DEPTH.
+
+    xmltodict builds its tree without recursion, but a body of nested elements would still cost memory
+    and time out of all proportion (and our own walk over the tree recurses), so the parse stops there.
+    """
+
+    def ParserCreate(self, *args, **kwargs):  # noqa: N802 - the name expat uses
+        return _GuardedParser(pyexpat.ParserCreate(*args, **kwargs))
+
+
+class _GuardedParser:
+    def __init__(self, parser):
+        self.__dict__['_parser'] = parser
+        self.__dict__['_path'] = []
+
+    def __getattr__(self, name):
+        return getattr(self._parser, name)
+
+    def __setattr__(self, name, value):
+        if name == 'StartElementHandler':
+            path = self._path
+
+            def start(name, attrs, handler=value):
+                path.append(name)
+                if len(path) > MAX_DEPTH:
+                    raise _Located('elements nested deeper than %d levels' % MAX_DEPTH,
+                                   [part.split(':')[-1] for part in path[:MAX_DEPTH]] + ['...'])
+                return handler(name, attrs)
+            value = start
+        elif name == 'EndElementHandler':
+            path = self._path
+
+            def end(name, handler=value):
+                path.pop()
+                return handler(name)
+            value = end
+        setattr(self._parser, name, value)
+
+
+def _join_path(parts):
+    """``['Entities', 'Sessions', '[3]', 'Name']`` -> ``Entities/Sessions[3]/Name``."""
+    if len(parts) > 12:
+        parts = parts[:6] + ['...(%d levels)...' % (len(parts) - 9)] + parts[-3:]
+    text = ''
+    for part in parts:
+        text += part if part.startswith('[') or not text else '/' + part
+    return text
+
+
+def _from_json(value, depth):
+    if isinstance(value, dict):
+        if depth >= MAX_DEPTH:
+            raise _Located('objects nested deeper than %d levels' % MAX_DEPTH)
+        tree = {}
+        for key, child in value.items():
+            try:
+                tree[snake(key)] = _from_json(child, depth + 1)
+            except _Located as exc:
+                exc.path.insert(0, key)
+                raise
+        return tree
     if isinstance(value, list):
-        return [_from_xml(child) for child in value]
+        if depth >= MAX_DEPTH:
+            raise _Located('arrays nested deeper than %d levels' % MAX_DEPTH)
+        items = []
+        for index, child in enumerate(value):
+            try:
+                items.append(_from_json(child, depth + 1))
+            except _Located as exc:
+                exc.path.insert(0, '[%d]' % (index + 1))
+                raise
+        return items
+    if isinstance(value, _NonFinite):
+        raise _Located('%s, a number that is not finite' % value.text)
+    return value
+
+
+def _from_xml(value, depth):
+    if isinstance(value, list):
+        items = []
+        for index, child in enumerate(value):
+            try:
+                items.append(_from_xml(child, depth))
+            except _Located as exc:
+                exc.path.insert(0, '[%d]' % (index + 1))
+                raise
+        return items
     if not isinstance(value, dict):
         return value
+    if depth > MAX_DEPTH:
+        raise _Located('elements nested deeper than %d levels' % MAX_DEPTH)
     tree = {}
     for key, child in value.items():
         if key.startswith('@xmlns'):
@@ -111,7 +240,11 @@ def _from_xml(value):
             tree['text'] = child
             continue
         name = key[1:] if key.startswith('@') else key.split(':')[-1]
-        tree[snake(name)] = _from_xml(child)
+        try:
+            tree[snake(name)] = _from_xml(child, depth + 1)
+        except _Located as exc:
+            exc.path.insert(0, name)
+            raise
     # <Links><Link/>...</Links> and <Refs><Ref/>...</Refs> are lists in JSON: make them lists here too.
     if set(tree) == {'link'} or set(tree) == {'ref'}:
         return as_list(next(iter(tree.values())))
@@ -129,7 +262,7 @@ def as_list(value):
 
 def _single_non_null_child(tree, what):
     if not isinstance(tree, dict):
-        raise BodyError('%s is not an object' % what)
+        raise BodyError('%s is not an object (it is %s)' % (what, _kind_of(tree)))
     present = [(key, value) for key, value in tree.items() if value not in (None, '', [], {})]
     if not present:
         return None, None
@@ -138,11 +271,34 @@ def _single_non_null_child(tree, what):
     return present[0]
 
 
+def _kind_of(value):
+    if isinstance(value, list):
+        return 'a list'
+    if isinstance(value, dict):
+        return 'an object'
+    if value is None:
+        return 'empty'
+    if isinstance(value, bool):
+        return 'a boolean'
+    if isinstance(value, (int, float)):
+        return 'a number'
+    return 'text'
+
+
+def _every_item_an_object(items, what):
+    """The items themselves; an item that is text, a number or empty fails the page (never dropped)."""
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise BodyError('%s[%d] is %s, not an item' % (what, index + 1, _kind_of(item)))
+    return items
+
+
 def query_items(tree):
     """The items of a QueryResult (format=Entities or References), in the order the server sent them.
 
     The list under ``Entities`` is the one non-null child; its inner element name may differ from the
-    outer one (CDP sessions arrive as ``<CdpPolicySession>`` inside ``<CdpReplicaSessions>``).
+    outer one (CDP sessions arrive as ``<CdpPolicySession>`` inside ``<CdpReplicaSessions>``). Every item
+    must be an object: a page whose items cannot all be read raises BodyError naming the item.
     """
     if not isinstance(tree, dict):
         raise BodyError('the QueryResult is not an object')
@@ -151,29 +307,57 @@ def query_items(tree):
         if wrapper is None:
             return []
         if isinstance(wrapper, list):
-            return wrapper
-        dummy, inner = _single_non_null_child(wrapper, 'Entities/%s' % key)
-        return [item for item in as_list(inner) if isinstance(item, dict)]
+            return _every_item_an_object(wrapper, 'Entities/%s' % key)
+        inner_key, inner = _single_non_null_child(wrapper, 'Entities/%s' % key)
+        if inner is None:
+            return []
+        return _every_item_an_object(as_list(inner), 'Entities/%s/%s' % (key, inner_key))
     refs = tree.get('refs')
     if isinstance(refs, dict):  # JSON QueryResult: Refs.Refs
         refs = refs.get('refs')
     if refs not in (None, ''):
-        return [item for item in as_list(refs) if isinstance(item, dict)]
+        return _every_item_an_object(as_list(refs), 'Refs')
     if 'entities' in tree or 'refs' in tree or 'paging_info' in tree:
         return []
     raise BodyError('the body is not a QueryResult (no Entities, Refs or PagingInfo)')
 
 
+_INTEGER = re.compile(r'\s*[-+]?[0-9]{1,18}\s*\Z')
+_WHOLE_NUMBER = re.compile(r'\s*[0-9]{1,12}\s*\Z')
+_PAGING_KEYS = (('page_num', 'PageNum'), ('pages_count', 'PagesCount'), ('page_size', 'PageSize'))
+
+
 def paging_info(tree):
-    """``(page_num, pages_count, page_size)`` of a QueryResult, or None when it has no PagingInfo."""
+    """``(page_num, pages_count, page_size)`` of a QueryResult, or None when it has no PagingInfo.
+
+    Each value is a whole number (an integer, or text of digits), or absent; anything else (a fraction,
+    a boolean, NaN, a structure) raises BodyError naming the field.
+    """
     info = tree.get('paging_info') if isinstance(tree, dict) else None
-    if not isinstance(info, dict):
+    if info in (None, '', {}):
         return None
-    try:
-        return tuple(int(info[key]) if info.get(key) not in (None, '') else None
-                     for key in ('page_num', 'pages_count', 'page_size'))
-    except (TypeError, ValueError):
-        raise BodyError('PagingInfo holds a value that is not a number: %r' % (info,))
+    if not isinstance(info, dict):
+        raise BodyError('PagingInfo is %s, not an object' % _kind_of(info))
+    values = []
+    for key, name in _PAGING_KEYS:
+        value = info.get(key)
+        if value in (None, ''):
+            values.append(None)
+        elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10 ** 12:
+            values.append(value)
+        elif isinstance(value, str) and _WHOLE_NUMBER.match(value):
+            values.append(int(value))
+        else:
+            raise BodyError('PagingInfo holds a value that is not a number: %s is %s, where a whole number is '
+                            'expected' % (name, _shown(value)))
+    return tuple(values)
+
+
+def _shown(value):
+    if isinstance(value, (dict, list)):
+        return _kind_of(value)
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + '...'
 
 
 def error_message(content, content_type=None):
@@ -204,7 +388,10 @@ def logon_session_id(tree):
 def link_name(item, link_type):
     for link in as_list(item.get('links')):
         if isinstance(link, dict) and link.get('type') == link_type:
-            return empty_to_none(link.get('name'))
+            name = empty_to_none(link.get('name'))
+            if name is not None and not isinstance(name, str):
+                raise BodyError('the Name of its %s link is %s, not text' % (link_type, _kind_of(name)))
+            return name
     return None
 
 
@@ -225,7 +412,11 @@ def convert(kind, value, key):
         return None
     try:
         if kind == res.INT:
-            return int(value)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+            if isinstance(value, str) and _INTEGER.match(value):
+                return int(value)
+            raise ValueError('not a whole number')
         if kind == res.BOOL:
             if isinstance(value, bool):
                 return value
@@ -239,7 +430,7 @@ def convert(kind, value, key):
         if kind == res.ID:
             return uuid_from_uid(value)
     except (TypeError, ValueError, OverflowError, AttributeError) as exc:
-        raise BodyError('field %s holds %r, which is not a valid %s (%s)' % (key, value, kind, exc))
+        raise BodyError('field %s holds %s, which is not a valid %s (%s)' % (key, _shown(value), kind, exc))
     if isinstance(value, (dict, list)):
         raise BodyError('field %s holds a structure where a text value was expected' % key)
     return u'%s' % (value,)

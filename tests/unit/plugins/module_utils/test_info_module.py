@@ -48,8 +48,8 @@ def test_fragment_is_yaml_with_options_requirements_and_notes():
 
 def test_same_option_names():
     assert sorted(fragment()['options']) == sorted(spec())
-    assert sorted(spec()) == ['api_version', 'ca_path', 'host', 'password', 'port', 'retries', 'timeout', 'username',
-                              'validate_certs', 'wire_format']
+    assert sorted(spec()) == ['api_version', 'ca_path', 'host', 'max_response_size', 'password', 'port', 'retries',
+                              'timeout', 'username', 'validate_certs', 'wire_format']
 
 
 @pytest.mark.parametrize('name', sorted(info_module.connection_argument_spec()))
@@ -71,10 +71,14 @@ def test_the_values_themselves():
     assert options['validate_certs']['default'] is True
     assert options['timeout']['default'] == 30
     assert options['retries']['default'] == 3
+    assert options['max_response_size']['default'] == 64
     assert options['api_version']['default'] == 'latest'
     assert options['wire_format'] == dict(options['wire_format'], type='str', choices=['xml', 'json'], default='xml')
     assert options['ca_path']['type'] == 'path'
-    assert [name for name in sorted(options) if options[name].get('required')] == ['host', 'password', 'username']
+    # None is required in the spec: check_connection_options reports a missing one with its environment variable.
+    assert [name for name in sorted(options) if options[name].get('required')] == []
+    for name in ('host', 'username', 'password'):
+        assert 'Required, here or in E(VEEAM_EM_%s)' % name.upper() in ' '.join(options[name]['description'])
 
 
 def test_only_the_password_is_no_log():
@@ -103,7 +107,7 @@ def test_environment_fallbacks_are_documented(name):
 
 def good_params(**changes):
     params = dict(host='em.example.com', port=9398, username='DOMAIN\\user', password='secret', validate_certs=True,
-                  ca_path=None, timeout=30, retries=3, api_version='latest', wire_format='xml')
+                  ca_path=None, timeout=30, retries=3, max_response_size=64, api_version='latest', wire_format='xml')
     params.update(changes)
     return params
 
@@ -114,7 +118,17 @@ def good_params(**changes):
     ({'port': 65535}, None),
     ({'retries': 0}, None),
     ({'host': '  '}, 'host: must not be empty'),
-    ({'host': None}, 'host: must not be empty'),
+    ({'host': None}, 'missing required arguments: host. Set each as a module option (or in module_defaults), '
+                     'or in its environment variable: host from VEEAM_EM_HOST'),
+    ({'host': None, 'password': None}, 'missing required arguments: host, password. Set each as a module option '
+                                       '(or in module_defaults), or in its environment variable: host from '
+                                       'VEEAM_EM_HOST, password from VEEAM_EM_PASSWORD'),
+    ({'host': 'user:pw@em.example.com'}, 'host: holds user information (@); give the host name or address alone, '
+                                         'and the credentials with username and password'),
+    ({'host': 'em.example.com/api'}, "host: 'em.example.com/api' holds a path (/); give the host name or address "
+                                     "alone"),
+    ({'max_response_size': 0}, 'max_response_size: must be between 1 and 4096 (MiB), got 0'),
+    ({'max_response_size': 4096}, None),
     ({'port': 0}, 'port: 0 is not a TCP port (1-65535); EM listens on 9398'),
     ({'port': 65536}, 'port: 65536 is not a TCP port (1-65535); EM listens on 9398'),
     ({'timeout': 0}, 'timeout: must be a positive number of seconds, got 0'),

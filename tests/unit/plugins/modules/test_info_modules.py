@@ -23,6 +23,9 @@ class NoRequests:
     def request(self, *args, **kwargs):
         raise AssertionError('a request was sent: %r %r' % (args, kwargs))
 
+    def mount(self, prefix, adapter):
+        pass
+
     def close(self):
         pass
 
