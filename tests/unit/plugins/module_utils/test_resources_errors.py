@@ -19,9 +19,12 @@ ALL = sorted(res.RESOURCES.values(), key=lambda resource: resource.query_type)
 
 # --------------------------------------------------------------------------- resources
 
-def test_the_four_resources():
-    assert sorted(res.RESOURCES) == ['CdpReplicaSession', 'CdpReplicaTaskSession', 'ReplicaJobSession', 'ReplicaTaskSession']
+def test_the_resources():
+    assert sorted(res.RESOURCES) == ['BackupJobSession', 'BackupTaskSession', 'CdpReplicaSession', 'CdpReplicaTaskSession',
+                                     'ReplicaJobSession', 'ReplicaTaskSession']
     assert [(r.query_type, r.collection, r.time_field) for r in ALL] == [
+        ('BackupJobSession', 'backupSessions', 'CreationTime'),
+        ('BackupTaskSession', 'backupTaskSessions', 'CreationTime'),
         ('CdpReplicaSession', 'cdpReplicaSessions', 'CreationTimeUTC'),
         ('CdpReplicaTaskSession', 'cdpReplicaTaskSessions', 'CreationTimeUTC'),
         ('ReplicaJobSession', 'replicaSessions', 'CreationTime'),

@@ -8,9 +8,11 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _client as em_client
 from ansible_collections.veeam.enterprise_manager.plugins.modules import (
-    cdp_replica_session_info, cdp_replica_task_session_info, replica_session_info, replica_task_session_info)
+    backup_session_info, backup_task_session_info, cdp_replica_session_info, cdp_replica_task_session_info,
+    replica_session_info, replica_task_session_info)
 
-MODULES = [cdp_replica_session_info, cdp_replica_task_session_info, replica_session_info, replica_task_session_info]
+MODULES = [cdp_replica_session_info, cdp_replica_task_session_info, replica_session_info, replica_task_session_info,
+           backup_session_info, backup_task_session_info]
 CONNECTION = {'host': 'em.example.invalid', 'username': 'EXAMPLE\\svc', 'password': 'An-Unguessable-Pa55word'}
 
 
@@ -44,7 +46,7 @@ def no_requests(monkeypatch):
     ({'created_after': 'yesterday'}, 'created_after'),
     ({'created_before': '2026-13-45'}, 'created_before'),
     ({'id': 'not-a-uuid'}, 'id'),
-    ({'id': 'urn:veeam:BackupJobSession:0bcf5a1e-866c-4b40-8bc3-ce64753b9a6b'}, 'id'),
+    ({'id': 'urn:veeam:Job:0bcf5a1e-866c-4b40-8bc3-ce64753b9a6b'}, 'id'),
     ({'port': 0}, 'port'),
     ({'timeout': 0}, 'timeout'),
     ({'limit': -1}, 'limit'),
@@ -68,11 +70,26 @@ def test_id_cannot_be_combined_with_filters(module, capsys):
     assert 'mutually exclusive' in result['msg'] and 'id' in result['msg']
 
 
-@pytest.mark.parametrize('module', [cdp_replica_task_session_info, replica_task_session_info],
-                         ids=lambda m: m.__name__.rsplit('.', 1)[-1])
-def test_session_id_of_another_type_is_refused(module, capsys):
-    result = run(module, {'session_id': 'urn:veeam:BackupJobSession:0bcf5a1e-866c-4b40-8bc3-ce64753b9a6b'}, capsys)
+@pytest.mark.parametrize('module, other', [
+    (cdp_replica_task_session_info, 'BackupJobSession'),
+    (replica_task_session_info, 'BackupJobSession'),
+    (backup_task_session_info, 'ReplicaJobSession'),
+], ids=lambda m: getattr(m, '__name__', m).rsplit('.', 1)[-1])
+def test_session_id_of_another_type_is_refused(module, other, capsys):
+    result = run(module, {'session_id': 'urn:veeam:%s:0bcf5a1e-866c-4b40-8bc3-ce64753b9a6b' % other}, capsys)
     assert result['msg'].startswith('session_id:')
+    assert other in result['msg']
+
+
+@pytest.mark.parametrize('args, option', [
+    ({'job_type': ['Replica']}, 'job_type'),
+    ({'is_retry': 'sometimes'}, 'is_retry'),
+    ({'state': ['Completed']}, 'state'),
+])
+def test_backup_session_options_are_checked(args, option, capsys):
+    result = run(backup_session_info, args, capsys)
+    assert result['failed'] is True
+    assert option in result['msg']
 
 
 def test_state_choices_come_from_the_resource(capsys):
