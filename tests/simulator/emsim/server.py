@@ -48,12 +48,15 @@ COLLECTIONS = {
     "replicatasksessions": "replicatasksession",
     "repicatasksessions": "replicatasksession",
     "backupservers": "backupserver",
+    "backupsessions": "backupjobsession",
+    "backuptasksessions": "backuptasksession",
 }
 #: (parent collection, child path) -> child kind.
 CHILD_LISTS = {
     ("cdpreplicasessions", "cdpreplicatasksessions"): "cdpreplicatasksession",
     ("replicasessions", "replicatasksessions"): "replicatasksession",
     ("replicasessions", "repicatasksessions"): "replicatasksession",
+    ("backupsessions", "tasksessions"): "backuptasksession",
 }
 
 
