@@ -16,9 +16,9 @@ options:
     description:
       - Host name or address of Veeam Backup Enterprise Manager.
       - May start with V(https://) (the default) or V(http://).
+      - Required unless O(session) is given; with O(session), if set, it must name the server of the session.
       - If not set, the value of the E(VEEAM_EM_HOST) environment variable is used.
     type: str
-    required: true
   port:
     description:
       - Port of the Enterprise Manager REST API.
@@ -31,15 +31,16 @@ options:
     description:
       - User to log on as, for example V(DOMAIN\\user).
       - The account needs the Portal Administrator role in Enterprise Manager.
+      - Required unless O(session) is given. With O(session), O(username) and O(password) are only used to log on
+        if Enterprise Manager refuses the session (it ends a logon session after 15 idle minutes).
       - If not set, the value of the E(VEEAM_EM_USERNAME) environment variable is used.
     type: str
-    required: true
   password:
     description:
       - Password of O(username). Never shown in output or logs.
+      - Required unless O(session) is given; always given together with O(username).
       - If not set, the value of the E(VEEAM_EM_PASSWORD) environment variable is used.
     type: str
-    required: true
   validate_certs:
     description:
       - Whether to verify the TLS certificate of Enterprise Manager.
@@ -75,11 +76,48 @@ options:
     type: str
     choices: [xml, json]
     default: xml
+  session:
+    description:
+      - A logon session to reuse, as RV(veeam.enterprise_manager.logon_session#module:session) returned it. The module
+        then neither logs on nor logs out, and talks to the session's server with the session's TLS settings
+        (O(port), O(validate_certs) and O(ca_path) are not used).
+      - Register the P(veeam.enterprise_manager.logon_session#module) task with C(no_log=true), and log out in an
+        C(always) section; see the collection's usage guide.
+      - If Enterprise Manager refuses the session (expired after 15 idle minutes, or logged out), the module logs on
+        for itself with O(username) and O(password) and warns; without them it fails and says so.
+      - Can be set for many tasks at once with C(module_defaults) of C(group/veeam.enterprise_manager.em).
+    type: dict
+    suboptions:
+      url:
+        description:
+          - The Enterprise Manager REST API URL, V(https://<host>:<port>/api).
+        type: str
+        required: true
+      token:
+        description:
+          - The logon session's token (the C(X-RestSvcSessionId) header). Never shown in output or logs.
+        type: str
+        required: true
+      session_id:
+        description:
+          - The logon session's id, used to log out.
+        type: str
+        required: true
+      validate_certs:
+        description:
+          - Whether the certificate of Enterprise Manager is verified.
+        type: bool
+        default: true
+      ca_path:
+        description:
+          - PEM file of the CA certificates to trust for Enterprise Manager's certificate.
+        type: path
 requirements:
   - requests
   - xmltodict
 notes:
-  - Each run logs on, and logs off again on every way out, so no logon session is left open.
+  - Each run logs on, and logs off again on every way out, so no logon session is left open; with O(session), one logon
+    serves many tasks instead (P(veeam.enterprise_manager.logon_session#module)).
   - Enterprise Manager collects data from the backup servers every 15 minutes by default, so the newest
     sessions may not be there yet.
 '''

@@ -43,13 +43,13 @@ def test_fragment_is_yaml_with_options_requirements_and_notes():
     assert doc['requirements'] == ['requests', 'xmltodict']
     for name, option in doc['options'].items():
         assert isinstance(option['description'], list) and option['description'], name
-        assert set(option) <= {'description', 'type', 'required', 'default', 'choices'}, name
+        assert set(option) <= {'description', 'type', 'required', 'default', 'choices', 'suboptions'}, name
 
 
 def test_same_option_names():
     assert sorted(fragment()['options']) == sorted(spec())
-    assert sorted(spec()) == ['api_version', 'ca_path', 'host', 'password', 'port', 'retries', 'timeout', 'username',
-                              'validate_certs', 'wire_format']
+    assert sorted(spec()) == ['api_version', 'ca_path', 'host', 'password', 'port', 'retries', 'session', 'timeout',
+                              'username', 'validate_certs', 'wire_format']
 
 
 @pytest.mark.parametrize('name', sorted(info_module.connection_argument_spec()))
@@ -74,14 +74,34 @@ def test_the_values_themselves():
     assert options['api_version']['default'] == 'latest'
     assert options['wire_format'] == dict(options['wire_format'], type='str', choices=['xml', 'json'], default='xml')
     assert options['ca_path']['type'] == 'path'
-    assert [name for name in sorted(options) if options[name].get('required')] == ['host', 'password', 'username']
+    # host, username and password are required unless session is given: check_connection_options says so.
+    assert [name for name in sorted(options) if options[name].get('required')] == []
+    for name in ('host', 'username', 'password'):
+        assert 'Required unless O(session) is given' in ' '.join(options[name]['description'])
+    assert [name for name, option in sorted(options['session']['suboptions'].items()) if option.get('required')] == [
+        'session_id', 'token', 'url']
 
 
-def test_only_the_password_is_no_log():
+def test_session_suboptions_are_documented_as_specified():
+    documented = fragment()['options']['session']
+    argument = spec()['session']
+    assert documented['type'] == argument['type'] == 'dict'
+    assert sorted(documented['suboptions']) == sorted(argument['options']) == [
+        'ca_path', 'session_id', 'token', 'url', 'validate_certs']
+    for name, option in argument['options'].items():
+        doc = documented['suboptions'][name]
+        assert (doc['type'], doc.get('default'), bool(doc.get('required'))) == (
+            option['type'], option.get('default'), bool(option.get('required'))), name
+        assert 'fallback' not in option
+
+
+def test_only_the_password_and_the_session_token_are_no_log():
     argument_spec = spec()
     assert argument_spec['password']['no_log'] is True
     assert [name for name, option in argument_spec.items() if option.get('no_log')] == ['password']
+    assert [name for name, option in argument_spec['session']['options'].items() if option.get('no_log')] == ['token']
     assert 'Never shown in output or logs.' in ' '.join(fragment()['options']['password']['description'])
+    assert 'Never shown in output or logs.' in ' '.join(fragment()['options']['session']['suboptions']['token']['description'])
 
 
 @pytest.mark.parametrize('name', sorted(info_module.connection_argument_spec()))
@@ -101,9 +121,13 @@ def test_environment_fallbacks_are_documented(name):
 
 # --------------------------------------------------------------------------- check_connection_options
 
+SESSION = dict(url='https://em.example.com:9398/api', token='A-Long-Distinctive-Session-Token==',
+               session_id='44cfbdbe-5a95-4156-8867-91f069b7c2cc', validate_certs=True, ca_path=None)
+
+
 def good_params(**changes):
     params = dict(host='em.example.com', port=9398, username='DOMAIN\\user', password='secret', validate_certs=True,
-                  ca_path=None, timeout=30, retries=3, api_version='latest', wire_format='xml')
+                  ca_path=None, timeout=30, retries=3, api_version='latest', wire_format='xml', session=None)
     params.update(changes)
     return params
 
@@ -114,7 +138,29 @@ def good_params(**changes):
     ({'port': 65535}, None),
     ({'retries': 0}, None),
     ({'host': '  '}, 'host: must not be empty'),
-    ({'host': None}, 'host: must not be empty'),
+    ({'host': None}, 'host: required, unless session (a logon shared through veeam.enterprise_manager.logon_session) '
+                     'is given; may also come from VEEAM_EM_HOST'),
+    ({'username': None, 'password': None}, 'username, password: required, unless session (a logon shared through '
+                                           'veeam.enterprise_manager.logon_session) is given; may also come from '
+                                           'VEEAM_EM_USERNAME, VEEAM_EM_PASSWORD'),
+    ({'password': None, 'session': SESSION}, 'password: required along with username'),
+    ({'username': None, 'session': SESSION}, 'username: required along with password'),
+    ({'host': None, 'username': None, 'password': None, 'session': SESSION}, None),
+    ({'session': SESSION}, None),
+    ({'host': 'https://EM.example.com/', 'session': SESSION}, None),
+    ({'host': 'em2.example.com', 'session': SESSION},
+     'session: it belongs to em.example.com, while host is em2.example.com; a session is only valid on the server '
+     'that opened it'),
+    ({'session': dict(SESSION, url='em.example.com')}, "session: url 'em.example.com' is not the https://<host>:<port>/api "
+                                                       "URL of Enterprise Manager; pass the session "
+                                                       "veeam.enterprise_manager.logon_session returned"),
+    ({'session': dict(SESSION, url='https://em.example.com:99999/api')}, "session: url 'https://em.example.com:99999/api' "
+                                                                        "is not the https://<host>:<port>/api URL of "
+                                                                        "Enterprise Manager; pass the session "
+                                                                        "veeam.enterprise_manager.logon_session returned"),
+    ({'session': dict(SESSION, token=' ')}, 'session: token must not be empty; pass the session '
+                                            'veeam.enterprise_manager.logon_session returned'),
+    ({'session': dict(SESSION, ca_path='/nonexistent/ca.pem')}, 'session: ca_path /nonexistent/ca.pem is not a file'),
     ({'port': 0}, 'port: 0 is not a TCP port (1-65535); EM listens on 9398'),
     ({'port': 65536}, 'port: 65536 is not a TCP port (1-65535); EM listens on 9398'),
     ({'timeout': 0}, 'timeout: must be a positive number of seconds, got 0'),
