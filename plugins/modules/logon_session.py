@@ -91,7 +91,7 @@ RETURN = r'''
 session:
   description:
     - What later tasks need to reuse the logon session; pass it whole to their O(session) option.
-    - Holds the token: register the task with C(no_log=true).
+    - It holds the token, so register the task with C(no_log=true).
   returned: when O(state=present)
   type: dict
   contains:

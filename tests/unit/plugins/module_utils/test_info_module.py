@@ -125,6 +125,10 @@ SESSION = dict(url='https://em.example.com:9398/api', token='A-Long-Distinctive-
                session_id='44cfbdbe-5a95-4156-8867-91f069b7c2cc', validate_certs=True, ca_path=None)
 
 
+NOT_A_SESSION_URL = ('is not the https://<host>:<port>/api URL of Enterprise Manager; pass the session '
+                     'veeam.enterprise_manager.logon_session returned')
+
+
 def good_params(**changes):
     params = dict(host='em.example.com', port=9398, username='DOMAIN\\user', password='secret', validate_certs=True,
                   ca_path=None, timeout=30, retries=3, api_version='latest', wire_format='xml', session=None)
@@ -151,15 +155,11 @@ def good_params(**changes):
     ({'host': 'em2.example.com', 'session': SESSION},
      'session: it belongs to em.example.com, while host is em2.example.com; a session is only valid on the server '
      'that opened it'),
-    ({'session': dict(SESSION, url='em.example.com')}, "session: url 'em.example.com' is not the https://<host>:<port>/api "
-                                                       "URL of Enterprise Manager; pass the session "
-                                                       "veeam.enterprise_manager.logon_session returned"),
-    ({'session': dict(SESSION, url='https://em.example.com:99999/api')}, "session: url 'https://em.example.com:99999/api' "
-                                                                        "is not the https://<host>:<port>/api URL of "
-                                                                        "Enterprise Manager; pass the session "
-                                                                        "veeam.enterprise_manager.logon_session returned"),
-    ({'session': dict(SESSION, token=' ')}, 'session: token must not be empty; pass the session '
-                                            'veeam.enterprise_manager.logon_session returned'),
+    ({'session': dict(SESSION, url='em.example.com')}, "session: url 'em.example.com' " + NOT_A_SESSION_URL),
+    ({'session': dict(SESSION, url='https://em.example.com:99999/api')},
+     "session: url 'https://em.example.com:99999/api' " + NOT_A_SESSION_URL),
+    ({'session': dict(SESSION, token=' ')},
+     'session: token must not be empty; pass the session veeam.enterprise_manager.logon_session returned'),
     ({'session': dict(SESSION, ca_path='/nonexistent/ca.pem')}, 'session: ca_path /nonexistent/ca.pem is not a file'),
     ({'port': 0}, 'port: 0 is not a TCP port (1-65535); EM listens on 9398'),
     ({'port': 65536}, 'port: 65536 is not a TCP port (1-65535); EM listens on 9398'),
