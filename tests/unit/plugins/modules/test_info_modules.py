@@ -9,7 +9,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _client as em_client
 from ansible_collections.veeam.enterprise_manager.plugins.modules import (
     backup_session_info, backup_task_session_info, cdp_replica_session_info, cdp_replica_task_session_info,
-    replica_session_info, replica_task_session_info)
+    logon_session, replica_session_info, replica_task_session_info)
 
 MODULES = [cdp_replica_session_info, cdp_replica_task_session_info, replica_session_info, replica_task_session_info,
            backup_session_info, backup_task_session_info]
@@ -106,3 +106,62 @@ def test_missing_connection_is_named(capsys, monkeypatch):
             replica_session_info.main()
     result = json.loads(capsys.readouterr().out)
     assert 'host' in result['msg'] and 'username' in result['msg'] and 'password' in result['msg']
+
+
+# --------------------------------------------------------------------------- the session option and logon_session
+
+SESSION = {'url': 'https://em.example.invalid:9398/api', 'token': 'A-Long-Distinctive-Session-Token==',
+           'session_id': '44cfbdbe-5a95-4156-8867-91f069b7c2cc'}
+
+
+def run_with(module, args, capsys):
+    """Like run, without the default connection: args are all the module gets."""
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            module.main()
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize('args, start', [
+    ({'state': 'absent'}, 'session: required with state=absent'),
+    ({'state': 'present', 'session': SESSION}, 'session: only with state=absent'),
+    ({'host': 'em.example.invalid', 'username': 'EXAMPLE\\svc'}, 'password: required'),
+    ({'username': 'EXAMPLE\\svc', 'password': 'An-Unguessable-Pa55word'}, 'host: required'),
+    ({'state': 'absent', 'session': dict(SESSION, url='em.example.invalid')}, 'session: url'),
+    ({'state': 'absent', 'session': dict(SESSION, session_id=' ')}, 'session: session_id must not be empty'),
+    ({'state': 'absent', 'host': 'other.example.invalid', 'session': SESSION}, 'session: it belongs to em.example.invalid'),
+])
+def test_logon_session_refuses_bad_input_before_any_request(args, start, capsys, monkeypatch):
+    for name in ('VEEAM_EM_HOST', 'VEEAM_EM_USERNAME', 'VEEAM_EM_PASSWORD'):
+        monkeypatch.delenv(name, raising=False)
+    result = run_with(logon_session, args, capsys)
+    assert result['failed'] is True
+    assert result['msg'].startswith(start), result['msg']
+    assert SESSION['token'] not in json.dumps(result)
+
+
+def test_logon_session_state_choices(capsys):
+    result = run_with(logon_session, {'state': 'gone', 'session': SESSION}, capsys)
+    assert result['failed'] is True and 'state' in result['msg']
+
+
+@pytest.mark.parametrize('module', MODULES, ids=lambda m: m.__name__.rsplit('.', 1)[-1])
+def test_session_needs_no_host_or_credentials_but_a_whole_session(module, capsys, monkeypatch):
+    for name in ('VEEAM_EM_HOST', 'VEEAM_EM_USERNAME', 'VEEAM_EM_PASSWORD'):
+        monkeypatch.delenv(name, raising=False)
+    result = run_with(module, {'session': {'url': SESSION['url'], 'session_id': SESSION['session_id']}}, capsys)
+    assert result['failed'] is True
+    assert 'token' in result['msg'] and 'session' in result['msg']
+    result = run_with(module, {'session': dict(SESSION, url='ftp://em.example.invalid/api')}, capsys)
+    assert result['msg'].startswith("session: url 'ftp://em.example.invalid/api'")
+    assert SESSION['token'] not in json.dumps(result)
+
+
+@pytest.mark.parametrize('module', MODULES, ids=lambda m: m.__name__.rsplit('.', 1)[-1])
+def test_session_token_is_masked_in_what_a_module_returns(module, capsys, monkeypatch):
+    """The token option is no_log: an error that quotes it (here, in a wrong URL) shows it masked."""
+    for name in ('VEEAM_EM_HOST', 'VEEAM_EM_USERNAME', 'VEEAM_EM_PASSWORD'):
+        monkeypatch.delenv(name, raising=False)
+    result = run_with(module, {'session': dict(SESSION, url='ftp://em.example.invalid/%s' % SESSION['token'])}, capsys)
+    assert result['msg'].startswith("session: url 'ftp://em.example.invalid/********'"), result['msg']
+    assert SESSION['token'] not in json.dumps(result)
