@@ -17,8 +17,13 @@ from ansible_collections.veeam.enterprise_manager.plugins.module_utils._resource
     BACKUP_JOB_SESSION, BACKUP_TASK_SESSION, REPLICA_JOB_SESSION)
 
 
+# The simulator is shared with the other functional tests, and a late request of an earlier test may still
+# land in its log: these tests look only at the requests made after the shared session was opened.
+MARK = {'log': 0}
+
+
 def api(sim, path_start, method=None):
-    return [entry for entry in sim.request_log()
+    return [entry for entry in sim.request_log()[MARK['log']:]
             if entry['path'].startswith(path_start) and (method is None or entry['method'] == method)]
 
 
@@ -33,12 +38,15 @@ def logouts(sim):
 @pytest.fixture
 def shared(sim, make_client):
     """A logon session handed over by a client that has closed: ``(client base_url, token, session_id)``."""
+    sim.set_faults(expire_tokens=True)
     with make_client() as opener:
         token, session_id = opener.handover()
         base_url = opener.base_url
+    MARK['log'] = len(sim.request_log())
     assert sim.open_logon_sessions() == 1
     yield base_url, token, session_id
     sim.set_faults(expire_tokens=True)
+    MARK['log'] = 0
 
 
 def test_handover_keeps_the_session_open_and_borrowers_never_log_on_or_out(sim, make_client, shared, warnings):
@@ -46,7 +54,7 @@ def test_handover_keeps_the_session_open_and_borrowers_never_log_on_or_out(sim, 
     for dummy_run in range(5):
         with make_client(username=None, password=None, session_token=token, session_id=session_id) as client:
             assert len(list(client.query(REPLICA_JOB_SESSION, limit=2))) == 2
-    assert len(logons(sim)) == 1 and logouts(sim) == []
+    assert logons(sim) == [] and logouts(sim) == []
     assert sim.open_logon_sessions() == 1
     assert warnings.warnings == []
     queried = api(sim, '/api/query')
@@ -80,7 +88,7 @@ def test_refused_session_without_credentials_fails_and_says_why(sim, make_client
     assert 'HTTP 401' in text and 'shared logon session' in text and '15 idle minutes' in text
     assert 'logon_session' in text and 'username and password' in text
     assert token not in text
-    assert len(logons(sim)) == 1 and logouts(sim) == []
+    assert logons(sim) == [] and logouts(sim) == []
 
 
 def test_idle_timeout_mid_play(sim, make_client, shared):
@@ -109,7 +117,7 @@ def test_client_from_params_talks_to_the_session_server_with_its_tls_settings(si
     with client_from_params(params, warnings) as client:
         assert client.base_url == base_url
         assert list(client.query(BACKUP_JOB_SESSION, limit=1))
-    assert len(logons(sim)) == 1 and logouts(sim) == []
+    assert logons(sim) == [] and logouts(sim) == []
 
 
 # -- backup resources -----------------------------------------------------------------------------
