@@ -14,7 +14,8 @@ class ModuleDocFragment(object):
 options:
   host:
     description:
-      - Host name or address of Veeam Backup Enterprise Manager. Required, here or in E(VEEAM_EM_HOST).
+      - Host name or address of Veeam Backup Enterprise Manager. Required, here or in E(VEEAM_EM_HOST), unless O(session) is given;
+        with O(session), if set, it must name the server of the session.
       - A DNS name, an IPv4 address, or an IPv6 address (bare or in brackets), optionally prefixed by V(https://)
         (the default) or V(http://). Nothing else is accepted, so that the credentials cannot be sent elsewhere
         by mistake; user information (V(@)), a port (use O(port)), a path, a query, a fragment, backslashes, percent signs,
@@ -34,11 +35,14 @@ options:
     description:
       - User to log on as, for example V(DOMAIN\\user). Required, here or in E(VEEAM_EM_USERNAME).
       - The account needs the Portal Administrator role in Enterprise Manager.
+      - Required unless O(session) is given. With O(session), O(username) and O(password) are only used to log on
+        if Enterprise Manager refuses the session (it ends a logon session after 15 idle minutes).
       - If not set, the value of the E(VEEAM_EM_USERNAME) environment variable is used.
     type: str
   password:
     description:
-      - Password of O(username). Required, here or in E(VEEAM_EM_PASSWORD).
+      - Password of O(username). Required, here or in E(VEEAM_EM_PASSWORD), unless O(session)
+        is given; always given together with O(username).
       - Never shown in output or logs. Neither are the session token and the encoded forms of both
         (URL-encoded, escaped, or the Basic C(Authorization) value).
       - If not set, the value of the E(VEEAM_EM_PASSWORD) environment variable is used.
@@ -91,11 +95,48 @@ options:
     type: str
     choices: [xml, json]
     default: xml
+  session:
+    description:
+      - A logon session to reuse, as RV(veeam.enterprise_manager.logon_session#module:session) returned it. The module
+        then neither logs on nor logs out, and talks to the session's server with the session's TLS settings
+        (O(port), O(validate_certs) and O(ca_path) are not used).
+      - Register the P(veeam.enterprise_manager.logon_session#module) task with C(no_log=true), and log out in an
+        C(always) section; see the collection's usage guide.
+      - If Enterprise Manager refuses the session (expired after 15 idle minutes, or logged out), the module logs on
+        for itself with O(username) and O(password) and warns; without them it fails and says so.
+      - Can be set for many tasks at once with C(module_defaults) of C(group/veeam.enterprise_manager.em).
+    type: dict
+    suboptions:
+      url:
+        description:
+          - The Enterprise Manager REST API URL, V(https://<host>:<port>/api).
+        type: str
+        required: true
+      token:
+        description:
+          - The logon session's token (the C(X-RestSvcSessionId) header). Never shown in output or logs.
+        type: str
+        required: true
+      session_id:
+        description:
+          - The logon session's id, used to log out.
+        type: str
+        required: true
+      validate_certs:
+        description:
+          - Whether the certificate of Enterprise Manager is verified.
+        type: bool
+        default: true
+      ca_path:
+        description:
+          - PEM file of the CA certificates to trust for Enterprise Manager's certificate.
+        type: path
 requirements:
   - requests
   - xmltodict
 notes:
-  - Each run logs on, and logs off again on every way out, so no logon session is left open.
+  - Each run logs on, and logs off again on every way out, so no logon session is left open; with O(session), one logon
+    serves many tasks instead (P(veeam.enterprise_manager.logon_session#module)).
   - Enterprise Manager collects data from the backup servers every 15 minutes by default, so the newest
     sessions may not be there yet.
 '''

@@ -476,12 +476,14 @@ class EMClient:
     :param max_response_size: MiB a response body may hold, counted after decompression.
     :param warn: a callable taking one message, called for each retry and for a failed logout.
     :param sleep: injectable for tests; the retry backoff sleeps through it.
+    :param session_token: the token of a logon session opened elsewhere (the ``logon_session`` module), with
+        its ``session_id``: the client uses it as it is, and neither logs on nor logs out (see ``handover``).
     """
 
     def __init__(self, host, port=9398, username=None, password=None, validate_certs=True, ca_path=None,
                  timeout=30, api_version='latest', wire_format='xml', retries=3, backoff=1.0, max_backoff=MAX_WAIT,
                  max_retry_after=MAX_WAIT, warn=None, sleep=time.sleep, max_response_size=DEFAULT_MAX_RESPONSE_SIZE,
-                 retry_wait_total=RETRY_WAIT_TOTAL):
+                 retry_wait_total=RETRY_WAIT_TOTAL, session_token=None, session_id=None):
         if not HAS_REQUESTS:  # pragma: no cover - modules check first, with missing_required_lib
             raise errors.EMError('the Python library requests is required')
         scheme, url_host = parse_host(host)
@@ -489,6 +491,7 @@ class EMClient:
         if not 1 <= port <= 65535:
             raise ValueError('port: %d is not a TCP port (1-65535); EM listens on 9398' % port)
         self.base_url = '%s://%s:%d/api' % (scheme, url_host, port)
+        self.host_name = url_host.strip('[]')  # the host alone, as reports name the EM
         self.port = port
         self.username = username or ''
         self._password = password or ''
@@ -526,20 +529,35 @@ class EMClient:
         self._sessions = []
         self._lock = threading.RLock()
         self._proxies = requests.utils.get_environ_proxies(self.base_url)
-        self._token = None
-        self.session_id = None
+        self._token = session_token or None
+        self._redactor.add(self._token)
+        self.session_id = session_id if self._token else None
+        # A borrowed logon session belongs to whoever opened it: this client never logs it out.
+        self._borrowed = self._token is not None
         self.request_count = 0
 
     # -- logon and logout -------------------------------------------------------------------------
 
     def __enter__(self):
-        self.logon()
+        if not self._borrowed:
+            self.logon()
         return self
 
     def __exit__(self, exc_type, exc_value, tb):
-        self.logout()
+        if not self._borrowed:
+            self.logout()
         self.close()
         return False
+
+    def handover(self):
+        """Keep this client's logon session open for others; returns ``(token, session_id)``.
+
+        From now on the client treats the session as borrowed: it will not log it out when it closes.
+        """
+        if self._token is None:
+            self.logon()
+        self._borrowed = True
+        return self._token, self.session_id
 
     @property
     def _http(self):
@@ -742,14 +760,33 @@ class EMClient:
             # Threads share the token: the first to see it refused logs on again, the others reuse its token.
             with self._lock:
                 if self._token == token:
-                    self._warn('EM refused the session token (it expires after 15 idle minutes); logging on again.')
-                    self._token = None
-                    self.session_id = None
+                    self._token_refused(method, path)
                     self.logon()
             response = self._send(method, path, budget=budget)
         if response.status_code not in expected:
             raise self._error_for(response, method, path)
         return response
+
+    def _token_refused(self, method, path):
+        """Forget a refused token before a fresh logon; a borrowed one may only be replaced with credentials."""
+        borrowed, self._borrowed = self._borrowed, False
+        if borrowed and not (self.username and self._password):
+            error = errors.EMAuthenticationError(
+                'EM refused the shared logon session: it expired (EM ends a logon session after 15 idle minutes) '
+                'or was logged out, and no username and password were given to log on again',
+                method=method, path=self._display(path), status=401,
+                hint='Log on again with veeam.enterprise_manager.logon_session, or give username and password along '
+                     'with session so that a task can log on for itself.')
+            self._token = None
+            self.session_id = None
+            raise error
+        if borrowed:
+            self._warn('EM refused the shared logon session (it expired after 15 idle minutes, or was logged out); '
+                       'this task logs on for itself with username and password, and carries on.')
+        else:
+            self._warn('EM refused the session token (it expires after 15 idle minutes); logging on again.')
+        self._token = None
+        self.session_id = None
 
     def _send(self, method, path, auth=None, retry=None, budget=None):
         """One request with retries: idempotent methods only, on connection errors and 429/502/503/504.

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""What every info module shares: the connection options and the run of one query.
+"""What every module shares: the connection options, the run of one query, and the shared logon.
 
 Private to this collection: not a public API; names and signatures may change in any release.
 
@@ -14,6 +14,11 @@ through the client, and turns every error into a ``fail_json`` with a readable m
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
+
+try:
+    from urllib.parse import quote
+except ImportError:  # pragma: no cover - Python 2 is not supported, but the sanity import test runs this
+    from urllib import quote  # type: ignore
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
@@ -120,10 +125,7 @@ def run_info_module(spec):
         supports_check_mode=True,
         mutually_exclusive=[('id', name) for name in FILTER_OPTIONS + tuple(spec.extra_options) if name in argument_spec],
     )
-    for library, available, error in (('requests', em_client.HAS_REQUESTS, em_client.REQUESTS_IMPORT_ERROR),
-                                      ('xmltodict', wire.HAS_XMLTODICT, wire.XMLTODICT_IMPORT_ERROR)):
-        if not available:
-            module.fail_json(msg=missing_required_lib(library), exception=error)
+    _require_libraries(module)
 
     params = module.params
     problem = check_connection_options(params)
@@ -183,10 +185,7 @@ def run_compliance_module():
     spec = connection_argument_spec()
     spec.update(compliance_argument_spec())
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    for library, available, error in (('requests', em_client.HAS_REQUESTS, em_client.REQUESTS_IMPORT_ERROR),
-                                      ('xmltodict', wire.HAS_XMLTODICT, wire.XMLTODICT_IMPORT_ERROR)):
-        if not available:
-            module.fail_json(msg=missing_required_lib(library), exception=error)
+    _require_libraries(module)
     params = module.params
     problem = check_connection_options(params)
     if not problem and params['page_size'] < 1:
@@ -203,9 +202,59 @@ def run_compliance_module():
     try:
         with client_from_params(params, module.warn) as em:
             data = gather(em, options, page_size=params['page_size'])
-        report = compliance.build_report(data, options, em=params['host'])
+            em_name = params.get('host') or em.host_name
+        report = compliance.build_report(data, options, em=em_name)
     except errors.EMError as exc:
         module.fail_json(msg=str(exc), error=exc.to_dict())
     except ValueError as exc:  # NoDataError, or a value EM sent that could not be read
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, report=report)
+
+
+def _require_libraries(module):
+    for library, available, error in (('requests', em_client.HAS_REQUESTS, em_client.REQUESTS_IMPORT_ERROR),
+                                      ('xmltodict', wire.HAS_XMLTODICT, wire.XMLTODICT_IMPORT_ERROR)):
+        if not available:
+            module.fail_json(msg=missing_required_lib(library), exception=error)
+
+
+def logon_session_argument_spec():
+    spec = connection_argument_spec()
+    spec['state'] = dict(type='str', default='present', choices=['present', 'absent'])
+    return spec
+
+
+def run_logon_session_module():
+    """``state: present`` logs on and hands the logon session over; ``state: absent`` logs a session out."""
+    module = AnsibleModule(argument_spec=logon_session_argument_spec(), supports_check_mode=True)
+    _require_libraries(module)
+    params = module.params
+    present = params['state'] == 'present'
+    if present and params.get('session'):
+        module.fail_json(msg='session: only with state=absent; state=present opens a new logon session from host, '
+                             'username and password')
+    if not present and not params.get('session'):
+        module.fail_json(msg='session: required with state=absent (the session state=present returned)')
+    problem = check_connection_options(params)
+    if problem:
+        module.fail_json(msg=problem)
+    try:
+        if present:
+            with client_from_params(params, module.warn) as em:
+                token, session_id = em.handover()
+                session = dict(url=em.base_url, token=token, session_id=session_id,
+                               validate_certs=params['validate_certs'], ca_path=params['ca_path'])
+            module.exit_json(changed=False, session=session)
+        # Never a fresh logon to log out: a session EM refuses has already ended.
+        session_id = params['session']['session_id'].strip()
+        with client_from_params(dict(params, username=None, password=None), module.warn) as em:
+            try:
+                em.request('DELETE', '/logonSessions/%s' % quote(session_id, safe=''), expected=(200, 202, 204))
+                logged_out = True
+            except (errors.EMAuthenticationError, errors.EMNotFoundError):
+                logged_out = False
+    except errors.EMError as exc:
+        module.fail_json(msg=str(exc), error=exc.to_dict())
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(changed=False, logged_out=logged_out)

@@ -140,6 +140,14 @@ CDP_REPLICA_TASK_SESSION = Resource(
     ) + _TASK_TAIL,
 )
 
+# Which job a job session ran (replication and backup job sessions alike).
+_JOB = (
+    Field('href', 'href'),
+    Field('job_uid', 'job_uid', filter_field='JobUid'),
+    Field('job_name', 'job_name', filter_field='JobName'),
+    Field('job_type', 'job_type', filter_field='JobType'),
+)
+
 REPLICA_JOB_SESSION = Resource(
     query_type='ReplicaJobSession',
     collection='replicaSessions',
@@ -149,12 +157,7 @@ REPLICA_JOB_SESSION = Resource(
     time_field='CreationTime',
     states=SESSION_STATES,
     results=('None',) + RESULTS,
-    fields=_COMMON_HEAD + (
-        Field('href', 'href'),
-        Field('job_uid', 'job_uid', filter_field='JobUid'),
-        Field('job_name', 'job_name', filter_field='JobName'),
-        Field('job_type', 'job_type', filter_field='JobType'),
-    ) + _RUN + (
+    fields=_COMMON_HEAD + _JOB + _RUN + (
         Field('progress', 'progress', INT),
         Field('is_retry', 'is_retry', BOOL, filter_field='IsRetry'),
     ) + _BACKUP_SERVER,
@@ -218,5 +221,43 @@ CDP_POLICY = Resource(
     ) + _BACKUP_SERVER,
 )
 
+# The job types get_query_backupjobsession documents for BackupJobSession (the JobType filter field).
+BACKUP_JOB_TYPES = ('Backup', 'BackupCopy', 'ImmediateBackupCopy', 'ImmediateBackupCopyWorker', 'AgentBackup',
+                    'AgentManagement', 'NasBackup')
+
+BACKUP_JOB_SESSION = Resource(
+    query_type='BackupJobSession',
+    collection='backupSessions',
+    # The same filter fields as ReplicaJobSession; FailureMessage is returned but not filterable.
+    filter_fields=('UID', 'Name', 'JobType', 'JobUid', 'JobName', 'CreationTime', 'EndTime', 'State', 'Result',
+                   'IsRetry', 'BackupServerUid', 'BackupServerName'),
+    # As for ReplicaJobSession: the entity says CreationTimeUTC, the query service wants CreationTime.
+    time_field='CreationTime',
+    states=SESSION_STATES,
+    # The reference lists Success, Warning and Failed; a running session reports None, as replication ones do.
+    results=('None',) + RESULTS,
+    fields=_COMMON_HEAD + _JOB + _RUN + (
+        Field('progress', 'progress', INT),
+        Field('failure_message', 'failure_message'),
+        Field('is_retry', 'is_retry', BOOL, filter_field='IsRetry'),
+    ) + _BACKUP_SERVER,
+)
+
+BACKUP_TASK_SESSION = Resource(
+    query_type='BackupTaskSession',
+    collection='backupTaskSessions',
+    filter_fields=('UID', 'Name', 'CreationTime', 'EndTime', 'State', 'Result', 'Reason', 'TotalSize',
+                   'JobSessionUid', 'JobUid', 'JobName', 'BackupServerUid', 'BackupServerName', 'VmDisplayName'),
+    time_field='CreationTime',
+    states=TASK_STATES,
+    results=RESULTS,
+    fields=_COMMON_HEAD + (
+        Field('vm_display_name', 'vm_display_name', filter_field='VmDisplayName'),
+        Field('job_session_uid', 'job_session_uid', filter_field='JobSessionUid'),
+        Field('job_session_id', 'job_session_uid', ID),
+    ) + _RUN + _TASK_TAIL,
+)
+
 RESOURCES = dict((resource.query_type, resource) for resource in (
-    CDP_REPLICA_SESSION, CDP_REPLICA_TASK_SESSION, REPLICA_JOB_SESSION, REPLICA_TASK_SESSION, JOB, CDP_POLICY))
+    CDP_REPLICA_SESSION, CDP_REPLICA_TASK_SESSION, REPLICA_JOB_SESSION, REPLICA_TASK_SESSION,
+    BACKUP_JOB_SESSION, BACKUP_TASK_SESSION, JOB, CDP_POLICY))

@@ -433,7 +433,9 @@ def convert(kind, value, key):
         raise BodyError('field %s holds %s, which is not a valid %s (%s)' % (key, _shown(value), kind, exc))
     if isinstance(value, (dict, list)):
         raise BodyError('field %s holds a structure where a text value was expected' % key)
-    return u'%s' % (value,)
+    # The XML parser drops the blanks around a text value, so JSON values lose them too: the same
+    # session must read the same in both formats (EM ends some task session reasons with a space).
+    return (u'%s' % (value,)).strip()
 
 
 def rpo_seconds(options, key='rpo_seconds'):

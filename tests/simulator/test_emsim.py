@@ -506,6 +506,7 @@ def test_json_styles(client, sim):
     ("CdpReplicaSession", "cdp_replica_sessions"), ("CdpReplicaTaskSession", "cdp_replica_task_sessions"),
     ("ReplicaJobSession", "replica_job_sessions"), ("ReplicaTaskSession", "replica_task_sessions"),
     ("BackupServer", "backup_servers"),
+    ("BackupJobSession", "backup_job_sessions"), ("BackupTaskSession", "backup_task_sessions"),
 ])
 def test_every_type_every_format_parses(client, sim, data, qtype, key):
     """Every query type in References/Entities, XML/em12/em13: well formed, names (awkward ones included) intact."""
@@ -681,3 +682,65 @@ def test_cli(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# ---------------------------------------------------------------------------------------- backup sessions
+
+def test_backup_sessions_leave_the_other_records_of_a_seed_as_they_were():
+    """Backup records come from a random stream of their own: every other record of a seed is unchanged.
+
+    The digest is that of the CDP and replication sessions of ``generate(seed=3, sessions=80, now=NOW)``
+    before backup sessions existed.
+    """
+    import hashlib  # pylint: disable=import-outside-toplevel
+    data = ds.generate(seed=3, sessions=80, now=NOW).to_json()
+    kinds = ("cdp_replica_sessions", "cdp_replica_task_sessions", "replica_job_sessions", "replica_task_sessions")
+    older = dict((kind, data[kind]) for kind in kinds)
+    digest = hashlib.sha256(json.dumps(older, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+    assert digest == "80e4f08e6fe04227920570c29e1fdcd3fab96c045a1989dea542b0e85457e01d"
+    assert [len(data[kind]) for kind in ("backup_jobs", "backup_job_sessions")] == [9, 40]
+    assert ds.generate(seed=3, sessions=80, now=NOW, backup_sessions=0).to_json()["backup_job_sessions"] == []
+    assert len(ds.generate(seed=3, sessions=80, now=NOW, backup_sessions=7).backup_job_sessions) == 7
+
+
+def test_backup_dataset_shape(data):
+    """Every documented job type but the child ones, results explained by task sessions, running sessions."""
+    sessions = data.backup_job_sessions
+    assert {s["job_type"] for s in sessions} <= {job["job_type"] for job in data.backup_jobs}
+    assert {job["job_type"] for job in data.backup_jobs} == {
+        "Backup", "BackupCopy", "ImmediateBackupCopy", "AgentBackup", "NasBackup"}
+    running = [s for s in sessions if s["end_time"] is None]
+    assert len(running) == 2 and all(s["result"] == "None" and s["state"] == "Working" for s in running)
+    for session in sessions:
+        tasks = data.tasks_of(session["uuid"])
+        assert tasks and all(t["job_uuid"] == session["job_uuid"] for t in tasks)
+        if session["result"] == "Failed":
+            assert any(t["result"] == "Failed" and t["reason"] for t in tasks)
+
+
+def test_backup_sessions_over_http(client, data):
+    """Query with the documented filter fields, the entity, the task list and the task entity."""
+    session = [s for s in data.backup_job_sessions if s["end_time"] is not None][0]
+    root = xml_of(client.get("/api/backupSessions/%s?format=Entity" % session["uuid"]))
+    assert root.tag == NS + "BackupJobSession"
+    assert [child.tag[len(NS):] for child in root][:4] == ["Links", "JobUid", "JobName", "JobType"]
+    assert root.find(NS + "JobType").text == session["job_type"]
+    tasks = xml_of(client.get("/api/backupSessions/%s/taskSessions" % session["uuid"]))
+    assert len(tasks) == len(data.tasks_of(session["uuid"]))
+    task_id = tasks[0].get("UID").rsplit(":", 1)[1]
+    task = xml_of(client.get("/api/backupTaskSessions/%s?format=Entity" % task_id))
+    assert task.tag == NS + "BackupTaskSession" and task.get("VmDisplayName")
+    assert task.find(NS + "JobSessionUid").text == "urn:veeam:BackupJobSession:%s" % session["uuid"]
+    job_type = session["job_type"]
+    body = client.query({"type": "BackupJobSession", "format": "Entities", "pageSize": 1000,
+                         "filter": 'JobType=="%s";IsRetry==false;CreationTime>="2000-01-01"' % job_type},
+                        json_=True).json()
+    got = sorted(item["uid"].rsplit(":", 1)[1] for item in body["entities"]["backupJobSessions"]["backupJobSessions"])
+    assert got == sorted(s["uuid"] for s in data.backup_job_sessions if s["job_type"] == job_type and not s["is_retry"])
+    body = client.query({"type": "BackupTaskSession", "format": "Entities", "pageSize": 1000,
+                         "filter": "JobSessionUid==urn:veeam:BackupJobSession:%s" % session["uuid"]}, json_=True).json()
+    assert len(body["entities"]["backupTaskSessions"]["backupTaskSessions"]) == len(data.tasks_of(session["uuid"]))
+    resp = client.query({"type": "BackupJobSession", "filter": "JobType==Replica"})
+    assert resp.status_code == 400 and "JobType" in error_message(resp)
+    resp = client.query({"type": "BackupTaskSession", "filter": "FailureMessage==x"})
+    assert resp.status_code == 400

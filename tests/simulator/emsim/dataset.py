@@ -20,14 +20,17 @@ Every record is a plain dict with snake_case keys.  Times are aware UTC ``dateti
                                "progress", "failure_message", "is_retry"}],
      "replica_task_sessions": [{"uuid", "name", "vm_display_name", "session_uuid", "session_name", "job_uuid",
                                 "job_name", "backup_server_uuid", "backup_server_name", "creation_time",
-                                "end_time", "state", "result", "reason", "total_size"}]}
+                                "end_time", "state", "result", "reason", "total_size"}],
+     "backup_jobs": [{"uuid", "name", "job_type", "backup_server", "vms"}],
+     "backup_job_sessions": [same keys as replica_job_sessions; job_type one of the BackupJobSession types],
+     "backup_task_sessions": [same keys as replica_task_sessions]}
 
 with times as ISO 8601 strings (``2025-06-15T07:00:06.787Z``; ``null`` for no end time).  ``from_json`` also
 takes a time relative to the moment the data set is loaded, ``now``, ``now-26h`` or ``now+1d`` (units s, m, h,
 d, w), so that a hand-written data set stays inside a playbook's lookback window whenever it runs.  ``from_json``
 fills in missing optional keys (names of parents are looked up from their uuid), so a hand-written
 data set only needs the keys it cares about.  Jobs and policies default to a configured, enabled schedule.
-The ``Job`` query type serves ``replica_jobs`` and ``other_jobs`` together (``Dataset.jobs``).
+The ``Job`` query type serves ``replica_jobs``, ``backup_jobs`` and ``other_jobs`` together (``Dataset.jobs``).
 """
 
 # pylint: disable=consider-using-f-string,too-many-arguments,too-many-positional-arguments,too-many-locals,too-many-statements,too-many-instance-attributes
@@ -49,12 +52,20 @@ KINDS = (
     "cdp_replica_task_sessions",
     "replica_job_sessions",
     "replica_task_sessions",
+    "backup_jobs",
+    "backup_job_sessions",
+    "backup_task_sessions",
 )
 TIME_KEYS = ("creation_time", "end_time", "next_run")
 
 SERVER_NAMES = ["backupsrv01.tech.local", "backupsrv02.tech.local", "enterprise06.tech.local"]
 CDP_POLICY_NAMES = ["CDP Policy 1", "CDP Policy 2", "CDP SQL Tier-1", "CDP Exchange"]
 REPLICA_JOB_NAMES = ["Replication Job 1", "Replication Job 2", "Fileserver02 Replication", "SQL Replication"]
+#: Backup jobs and their BackupJobSession JobType (get_query_backupjobsession lists the types).
+BACKUP_JOBS = [("Backup Job 1", "Backup"), ("Fileserver Backup", "Backup"), ("SQL Backup", "Backup"),
+               ("Periodic Backup Copy Job", "BackupCopy"), ("Offsite Copy", "ImmediateBackupCopy"),
+               ("Agent Backup Job", "AgentBackup"), ("NAS Backup", "NasBackup")]
+AWKWARD_BACKUP_JOBS = [('Sauvegarde "Prod"; A&B, Zürich', "Backup"), ("TECH\\Backup (gold) 100% + more", "ImmediateBackupCopy")]
 AWKWARD_POLICY_NAMES = ['Réplica "Prod"; A&B, Zürich', "TECH\\CDP (gold) 100% + more"]
 AWKWARD_JOB_NAMES = ['DOMAIN\\Repl "nightly"; Q&A, café', "Réplication à 50% + <tag>"]
 VM_NAMES = ["virt03-ubuntu01", "virt03-vm01", "sql02", "apache02", "fs01", "dc01", "exch01", "web01", "web02", "ubuntu88"]
@@ -170,6 +181,9 @@ class Dataset:
         self.cdp_replica_task_sessions = list(lists.get("cdp_replica_task_sessions") or [])
         self.replica_job_sessions = list(lists.get("replica_job_sessions") or [])
         self.replica_task_sessions = list(lists.get("replica_task_sessions") or [])
+        self.backup_jobs = list(lists.get("backup_jobs") or [])
+        self.backup_job_sessions = list(lists.get("backup_job_sessions") or [])
+        self.backup_task_sessions = list(lists.get("backup_task_sessions") or [])
         self._by_uuid = None
         self._children = None
 
@@ -188,15 +202,20 @@ class Dataset:
 
     @property
     def jobs(self):
-        """Every job the ``Job`` query type lists: the replication jobs, then the others."""
-        return self.replica_jobs + self.other_jobs
+        """Every job the ``Job`` query type lists: the replication jobs, the backup jobs, then the others.
+
+        ``other_jobs`` stand in for jobs of other types in data sets without backup jobs; one named like a
+        backup job is that job, listed once.
+        """
+        backup_names = set(job["name"] for job in self.backup_jobs)
+        return self.replica_jobs + self.backup_jobs + [job for job in self.other_jobs if job["name"] not in backup_names]
 
     @property
     def children(self):
         """``{lower-case session uuid: [task sessions]}``, built on first use."""
         if self._children is None:
             children = {}
-            for kind in ("cdp_replica_task_sessions", "replica_task_sessions"):
+            for kind in ("cdp_replica_task_sessions", "replica_task_sessions", "backup_task_sessions"):
                 for task in getattr(self, kind):
                     children.setdefault(task["session_uuid"].lower(), []).append(task)
             self._children = children
@@ -207,7 +226,7 @@ class Dataset:
         return self.by_uuid.get(kind, {}).get(str(item_uuid).lower())
 
     def tasks_of(self, session_uuid):
-        """Task sessions (CDP or replica) whose parent session has that uuid."""
+        """Task sessions (CDP, replica or backup) whose parent session has that uuid."""
         return list(self.children.get(str(session_uuid).lower(), []))
 
     def counts(self):
@@ -277,7 +296,7 @@ class Dataset:
             item.setdefault("backup_server_uuid", "00000000-0000-0000-0000-000000000000")
             item.setdefault("backup_server_name", "")
 
-        for parent in self.cdp_policies + self.replica_jobs + self.other_jobs:
+        for parent in self.cdp_policies + self.jobs:
             parent.setdefault("vms", [])
             parent.setdefault("description", "")
             parent.setdefault("platform", "VMware")
@@ -287,11 +306,12 @@ class Dataset:
             server_of(parent)
         for parent in self.replica_jobs:
             parent.setdefault("job_type", "Replica")
-        for parent in self.other_jobs:
+        for parent in self.other_jobs + self.backup_jobs:
             parent.setdefault("job_type", "Backup")
         for parent in self.cdp_policies:
             parent.setdefault("rpo_seconds", 15)
-        for kind, parent_kind, key in (("cdp_replica_sessions", "cdp_policies", "policy"), ("replica_job_sessions", "replica_jobs", "job")):
+        for kind, parent_kind, key in (("cdp_replica_sessions", "cdp_policies", "policy"), ("replica_job_sessions", "replica_jobs", "job"),
+                                       ("backup_job_sessions", "backup_jobs", "job")):
             for item in getattr(self, kind):
                 parent = self.get(parent_kind, item.get(key + "_uuid", ""))
                 if parent is not None:
@@ -311,7 +331,10 @@ class Dataset:
                 item.setdefault("is_retry", False)
                 if kind == "replica_job_sessions":
                     item.setdefault("job_type", "Replica")
-        for kind, session_kind in (("cdp_replica_task_sessions", "cdp_replica_sessions"), ("replica_task_sessions", "replica_job_sessions")):
+                if kind == "backup_job_sessions":
+                    item.setdefault("job_type", parent["job_type"] if parent is not None else "Backup")
+        for kind, session_kind in (("cdp_replica_task_sessions", "cdp_replica_sessions"), ("replica_task_sessions", "replica_job_sessions"),
+                                   ("backup_task_sessions", "backup_job_sessions")):
             for item in getattr(self, kind):
                 parent = self.get(session_kind, item.get("session_uuid", ""))
                 item.setdefault("session_uuid", "00000000-0000-0000-0000-000000000000")
@@ -319,7 +342,7 @@ class Dataset:
                     item.setdefault("session_name", parent["name"])
                     item.setdefault("backup_server_uuid", parent["backup_server_uuid"])
                     item.setdefault("creation_time", parent["creation_time"])
-                    if kind == "replica_task_sessions":
+                    if kind != "cdp_replica_task_sessions":
                         item.setdefault("job_uuid", parent["job_uuid"])
                         item.setdefault("job_name", parent["job_name"])
                 item.setdefault("session_name", "")
@@ -333,7 +356,7 @@ class Dataset:
                 item.setdefault("result", "Success" if kind == "cdp_replica_task_sessions" or not running else "None")
                 item.setdefault("reason", "")
                 item.setdefault("total_size", 0)
-                if kind == "replica_task_sessions":
+                if kind != "cdp_replica_task_sessions":
                     item.setdefault("job_uuid", "00000000-0000-0000-0000-000000000000")
                     item.setdefault("job_name", "")
         self.reindex()
@@ -416,7 +439,8 @@ class _Generator:
             if cdp:
                 session = {"uuid": self.uuid(), "name": name, "policy_uuid": parent["uuid"], "policy_name": parent["name"]}
             else:
-                session = {"uuid": self.uuid(), "name": name, "job_uuid": parent["uuid"], "job_name": parent["name"], "job_type": "Replica"}
+                session = {"uuid": self.uuid(), "name": name, "job_uuid": parent["uuid"], "job_name": parent["name"],
+                           "job_type": parent.get("job_type", "Replica")}
             session.update({
                 "backup_server_uuid": server["uuid"],
                 "backup_server_name": server["name"],
@@ -487,7 +511,7 @@ class _Generator:
 
 
 def generate(seed=1, sessions=200, days=7, failure_rate=0.1, warning_rate=0.1, running=2, now=None, awkward_names=True,
-             idle=True):
+             idle=True, backup_sessions=None):
     """Generate a deterministic data set.
 
     ``sessions`` is split between CDP replica sessions (half, rounded down) and replication job sessions.
@@ -495,13 +519,20 @@ def generate(seed=1, sessions=200, days=7, failure_rate=0.1, warning_rate=0.1, r
     to the current time truncated to the minute: pass it explicitly for byte-identical data sets; with the
     same seed the uuids, names (but for their dates) and results are the same whatever ``now``.  ``idle=False``
     leaves out the jobs and policies that own no session (a disabled one, and a weekly one that did not run).
+
+    ``backup_sessions`` (default: half of ``sessions``) backup job sessions, with their task sessions, come from a
+    random stream of their own, so adding them left every CDP and replication record of a seed as it was.
     """
     if now is None:
         now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     was_enabled = gc.isenabled()
     gc.disable()  # hundreds of thousands of small dicts: the cyclic GC would only slow generation down
     try:
-        return _generate(seed, sessions, days, failure_rate, warning_rate, running, _utc(now), awkward_names, idle)
+        data = _generate(seed, sessions, days, failure_rate, warning_rate, running, _utc(now), awkward_names, idle)
+        if backup_sessions is None:
+            backup_sessions = sessions // 2
+        _generate_backups(data, seed, backup_sessions, days, failure_rate, warning_rate, running, _utc(now), awkward_names)
+        return data
     finally:
         if was_enabled:
             gc.enable()
@@ -586,7 +617,24 @@ def _schedules(policies, jobs, servers, now, idle=True):
     return others
 
 
-def healthy(seed=1, sessions=200, days=7, running=2, now=None, awkward_names=True, idle=True):
+def _generate_backups(data, seed, count, days, failure_rate, warning_rate, running, now, awkward_names):
+    """Add backup jobs, their sessions and task sessions to ``data`` (on the servers it already has)."""
+    gen = _Generator("backup-%s" % (seed,), now, failure_rate, warning_rate, awkward_names)
+    jobs = list(BACKUP_JOBS) + (list(AWKWARD_BACKUP_JOBS) if awkward_names else [])
+    parents = gen.parents([name for name, dummy in BACKUP_JOBS], [name for name, dummy in AWKWARD_BACKUP_JOBS], list(VM_NAMES))
+    servers = data.backup_servers
+    for index, (parent, (dummy, job_type)) in enumerate(zip(parents, jobs)):
+        parent["job_type"] = job_type
+        parent["backup_server"] = servers[index % len(servers)]["uuid"] if servers else None
+    by_uuid = {server["uuid"]: server for server in servers}
+    sessions, tasks = gen.sessions(count, days, min(running, count), parents, by_uuid, cdp=False) if count and servers else ([], [])
+    data.backup_jobs = parents
+    data.backup_job_sessions = sessions
+    data.backup_task_sessions = tasks
+    data.reindex()
+
+
+def healthy(seed=1, sessions=200, days=7, running=2, now=None, awkward_names=True, idle=True, backup_sessions=None):
     """Like ``generate`` but every finished session and task session is a Success."""
     return generate(seed=seed, sessions=sessions, days=days, failure_rate=0.0, warning_rate=0.0, running=running,
-                    now=now, awkward_names=awkward_names, idle=idle)
+                    now=now, awkward_names=awkward_names, idle=idle, backup_sessions=backup_sessions)

@@ -35,6 +35,8 @@ TASK_STATES = ["InProgress", "Pending", "Completed"]
 RESULTS = ["None", "Success", "Warning", "Failed"]
 JOB_TYPES = ["Replica"]
 ALL_JOB_TYPES = ["Backup", "BackupCopy", "ImmediateBackupCopy", "Replica"]
+BACKUP_JOB_TYPES = ["Backup", "BackupCopy", "ImmediateBackupCopy", "ImmediateBackupCopyWorker", "AgentBackup",
+                    "AgentManagement", "NasBackup"]
 
 
 class FilterError(ValueError):
@@ -200,6 +202,36 @@ QUERY_FIELDS = {
         ("ScheduleEnabled", "bool", "schedule_enabled"),
         ("BackupServerUid", "uid", "backup_server_uuid", "BackupServer"),
         ("BackupServerName", "string", "backup_server_name"),
+    ),
+    "backupjobsession": _fields(
+        ("UID", "uid", "uuid", "BackupJobSession"),
+        ("Name", "string", "name"),
+        ("JobType", "enum", "job_type", BACKUP_JOB_TYPES),
+        ("JobUid", "uid", "job_uuid", "Job"),
+        ("JobName", "string", "job_name"),
+        ("CreationTime", "datetime", "creation_time"),
+        ("EndTime", "datetime", "end_time"),
+        ("State", "enum", "state", SESSION_STATES),
+        ("Result", "enum", "result", RESULTS),
+        ("IsRetry", "bool", "is_retry"),
+        ("BackupServerUid", "uid", "backup_server_uuid", "BackupServer"),
+        ("BackupServerName", "string", "backup_server_name"),
+    ),
+    "backuptasksession": _fields(
+        ("UID", "uid", "uuid", "BackupTaskSession"),
+        ("Name", "string", "name"),
+        ("CreationTime", "datetime", "creation_time"),
+        ("EndTime", "datetime", "end_time"),
+        ("State", "enum", "state", TASK_STATES),
+        ("Result", "enum", "result", RESULTS),
+        ("Reason", "string", "reason"),
+        ("TotalSize", "long", "total_size"),
+        ("JobSessionUid", "uid", "session_uuid", "BackupJobSession"),
+        ("JobUid", "uid", "job_uuid", "Job"),
+        ("JobName", "string", "job_name"),
+        ("BackupServerUid", "uid", "backup_server_uuid", "BackupServer"),
+        ("BackupServerName", "string", "backup_server_name"),
+        ("VmDisplayName", "string", "vm_display_name"),
     ),
     "backupserver": _fields(
         ("UID", "uid", "uuid", "BackupServer"),

@@ -19,6 +19,11 @@ Element content and order follow the seed examples:
 * CdpPolicy: PolicyType, Platform, Description, ScheduleConfigured, ScheduleEnabled, NextRun, PolicyScheduleOptions
   with the ``<CdpReplica>`` wrapper holding RecoveryPointObjectiveSeconds and RecoveryPointObjectiveMinutes (the
   RPO in the unit it was set in, the other 0); ``<CdpPolicy>`` inside ``<CdpPolicies>``; a Disable or Enable link.
+* BackupJobSession: JobUid, JobName, JobType, CreationTimeUTC, EndTimeUTC, State, Result, Progress,
+  FailureMessage (absent when empty, as in the documentation examples; null in JSON, as in the captures),
+  IsRetry; Down link to ``/backupSessions/{id}/taskSessions``.
+* BackupTaskSession: ``VmDisplayName`` attribute, JobSessionUid, CreationTimeUTC, EndTimeUTC, State, Result,
+  Reason, TotalSize.
 """
 
 # pylint: disable=consider-using-f-string,too-many-arguments,too-many-positional-arguments,too-many-locals,too-many-instance-attributes,too-few-public-methods
@@ -72,6 +77,10 @@ KINDS = {
     "cdppolicy": Kind("cdp_policies", "CdpPolicy", "cdpPolicies", "CdpPolicy", "CdpPolicy", "CdpPolicies", "CdpPolicy"),
     "backupserver": Kind("backup_servers", "BackupServer", "backupServers", "BackupServer", "BackupServer",
                          "BackupServers", "BackupServer"),
+    "backupjobsession": Kind("backup_job_sessions", "BackupJobSession", "backupSessions", "BackupJobSession",
+                             "BackupJobSession", "BackupJobSessions", "BackupJobSession"),
+    "backuptasksession": Kind("backup_task_sessions", "BackupTaskSession", "backupTaskSessions", "BackupTaskSession",
+                              "BackupTaskSession", "BackupTaskSessions", "BackupTaskSession"),
 }
 
 
@@ -184,6 +193,32 @@ def entity_item(kind_name, record, base):
                        record.get("backup_server_name"))
     ref_href = "%s/%s/%s" % (base, kind.collection, rid)
     alternate = link("Alternate", ref_href, kind.ref_type, record.get("name"))
+    if kind_name == "backupjobsession":
+        created, ended = _times(record)
+        links = [server_link,
+                 link("Up", "%s/jobs/%s" % (base, record["job_uuid"]), "JobReference", record["job_name"]),
+                 alternate,
+                 link("Down", "%s/backupSessions/%s/taskSessions" % (base, rid), "BackupTaskSessionReferenceList")]
+        fields = [_field("JobUid", "urn:veeam:Job:%s" % record["job_uuid"]),
+                  _field("JobName", record["job_name"]),
+                  _field("JobType", record.get("job_type") or "Backup"),
+                  _field("CreationTimeUTC", created), _field("EndTimeUTC", ended),
+                  _field("State", record["state"]), _field("Result", record["result"]),
+                  _field("Progress", int(record.get("progress") or 0)),
+                  _field("FailureMessage", record.get("failure_message") or None),
+                  _field("IsRetry", bool(record.get("is_retry")))]
+        return Item(kind.entity_tag, ref_href + "?format=Entity", record["name"], uid, links, fields)
+    if kind_name == "backuptasksession":
+        created, ended = _times(record)
+        parent = link("Up", "%s/backupSessions/%s" % (base, record["session_uuid"]), "BackupJobSessionReference",
+                      record.get("session_name"))
+        fields = [_field("JobSessionUid", "urn:veeam:BackupJobSession:%s" % record["session_uuid"]),
+                  _field("CreationTimeUTC", created), _field("EndTimeUTC", ended),
+                  _field("State", record["state"]), _field("Result", record["result"]),
+                  _field("Reason", record.get("reason") or ""),
+                  _field("TotalSize", int(record.get("total_size") or 0))]
+        return Item(kind.entity_tag, ref_href + "?format=Entity", record["name"], uid, [server_link, parent, alternate],
+                    fields, [("VmDisplayName", record.get("vm_display_name") or "")])
     if kind_name in ("cdpreplicasession", "replicajobsession"):
         created, ended = _times(record)
         if kind_name == "cdpreplicasession":
@@ -439,7 +474,8 @@ LOGON_DOWN_LINKS = [
     ("backupServers", "BackupServerReferenceList"), ("jobs", "JobReferenceList"), ("replicas", "ReplicaReferenceList"),
     ("cdpPolicies", "CdpPolicyReferenceList"), ("cdpReplicaSessions", "CdpReplicaSessionReferenceList"),
     ("cdpReplicaTaskSessions", "CdpReplicaTaskSessionReferenceList"), ("replicaSessions", "ReplicaJobSessionReferenceList"),
-    ("replicaTaskSessions", "ReplicaTaskSessionReferenceList"), ("query", "QueryService"),
+    ("replicaTaskSessions", "ReplicaTaskSessionReferenceList"), ("backupSessions", "BackupJobSessionReferenceList"),
+    ("backupTaskSessions", "BackupTaskSessionReferenceList"), ("query", "QueryService"),
 ]
 
 

@@ -50,12 +50,15 @@ COLLECTIONS = {
     "backupservers": "backupserver",
     "jobs": "job",
     "cdppolicies": "cdppolicy",
+    "backupsessions": "backupjobsession",
+    "backuptasksessions": "backuptasksession",
 }
 #: (parent collection, child path) -> child kind.
 CHILD_LISTS = {
     ("cdpreplicasessions", "cdpreplicatasksessions"): "cdpreplicatasksession",
     ("replicasessions", "replicatasksessions"): "replicatasksession",
     ("replicasessions", "repicatasksessions"): "replicatasksession",
+    ("backupsessions", "tasksessions"): "backuptasksession",
 }
 
 

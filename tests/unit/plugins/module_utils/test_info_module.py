@@ -43,13 +43,13 @@ def test_fragment_is_yaml_with_options_requirements_and_notes():
     assert doc['requirements'] == ['requests', 'xmltodict']
     for name, option in doc['options'].items():
         assert isinstance(option['description'], list) and option['description'], name
-        assert set(option) <= {'description', 'type', 'required', 'default', 'choices'}, name
+        assert set(option) <= {'description', 'type', 'required', 'default', 'choices', 'suboptions'}, name
 
 
 def test_same_option_names():
     assert sorted(fragment()['options']) == sorted(spec())
     assert sorted(spec()) == ['api_version', 'ca_path', 'host', 'max_response_size', 'password', 'port', 'retries',
-                              'timeout', 'username', 'validate_certs', 'wire_format']
+                              'session', 'timeout', 'username', 'validate_certs', 'wire_format']
 
 
 @pytest.mark.parametrize('name', sorted(info_module.connection_argument_spec()))
@@ -75,17 +75,36 @@ def test_the_values_themselves():
     assert options['api_version']['default'] == 'latest'
     assert options['wire_format'] == dict(options['wire_format'], type='str', choices=['xml', 'json'], default='xml')
     assert options['ca_path']['type'] == 'path'
-    # None is required in the spec: check_connection_options reports a missing one with its environment variable.
+    # None is required in the spec: check_connection_options reports a missing one with its environment variable,
+    # unless session is given.
     assert [name for name in sorted(options) if options[name].get('required')] == []
     for name in ('host', 'username', 'password'):
         assert 'Required, here or in E(VEEAM_EM_%s)' % name.upper() in ' '.join(options[name]['description'])
+        assert 'unless O(session)' in ' '.join(options[name]['description'])
+    assert [name for name, option in sorted(options['session']['suboptions'].items()) if option.get('required')] == [
+        'session_id', 'token', 'url']
 
 
-def test_only_the_password_is_no_log():
+def test_session_suboptions_are_documented_as_specified():
+    documented = fragment()['options']['session']
+    argument = spec()['session']
+    assert documented['type'] == argument['type'] == 'dict'
+    assert sorted(documented['suboptions']) == sorted(argument['options']) == [
+        'ca_path', 'session_id', 'token', 'url', 'validate_certs']
+    for name, option in argument['options'].items():
+        doc = documented['suboptions'][name]
+        assert (doc['type'], doc.get('default'), bool(doc.get('required'))) == (
+            option['type'], option.get('default'), bool(option.get('required'))), name
+        assert 'fallback' not in option
+
+
+def test_only_the_password_and_the_session_token_are_no_log():
     argument_spec = spec()
     assert argument_spec['password']['no_log'] is True
     assert [name for name, option in argument_spec.items() if option.get('no_log')] == ['password']
+    assert [name for name, option in argument_spec['session']['options'].items() if option.get('no_log')] == ['token']
     assert 'Never shown in output or logs.' in ' '.join(fragment()['options']['password']['description'])
+    assert 'Never shown in output or logs.' in ' '.join(fragment()['options']['session']['suboptions']['token']['description'])
 
 
 @pytest.mark.parametrize('name', sorted(info_module.connection_argument_spec()))
@@ -105,9 +124,18 @@ def test_environment_fallbacks_are_documented(name):
 
 # --------------------------------------------------------------------------- check_connection_options
 
+SESSION = dict(url='https://em.example.com:9398/api', token='A-Long-Distinctive-Session-Token==',
+               session_id='44cfbdbe-5a95-4156-8867-91f069b7c2cc', validate_certs=True, ca_path=None)
+
+
+NOT_A_SESSION_URL = ('is not the https://<host>:<port>/api URL of Enterprise Manager; pass the session '
+                     'veeam.enterprise_manager.logon_session returned')
+
+
 def good_params(**changes):
     params = dict(host='em.example.com', port=9398, username='DOMAIN\\user', password='secret', validate_certs=True,
-                  ca_path=None, timeout=30, retries=3, max_response_size=64, api_version='latest', wire_format='xml')
+                  ca_path=None, timeout=30, retries=3, max_response_size=64, api_version='latest', wire_format='xml',
+                  session=None)
     params.update(changes)
     return params
 
@@ -119,16 +147,30 @@ def good_params(**changes):
     ({'retries': 0}, None),
     ({'host': '  '}, 'host: must not be empty'),
     ({'host': None}, 'missing required arguments: host. Set each as a module option (or in module_defaults), '
-                     'or in its environment variable: host from VEEAM_EM_HOST'),
+                     'or in its environment variable: host from VEEAM_EM_HOST; or give session (a logon shared through veeam.enterprise_manager.logon_session)'),
     ({'host': None, 'password': None}, 'missing required arguments: host, password. Set each as a module option '
                                        '(or in module_defaults), or in its environment variable: host from '
-                                       'VEEAM_EM_HOST, password from VEEAM_EM_PASSWORD'),
+                                       'VEEAM_EM_HOST, password from VEEAM_EM_PASSWORD; or give session (a logon shared through veeam.enterprise_manager.logon_session)'),
     ({'host': 'user:pw@em.example.com'}, 'host: holds user information (@); give the host name or address alone, '
                                          'and the credentials with username and password'),
     ({'host': 'em.example.com/api'}, "host: 'em.example.com/api' holds a path (/); give the host name or address "
                                      "alone"),
     ({'max_response_size': 0}, 'max_response_size: must be between 1 and 4096 (MiB), got 0'),
     ({'max_response_size': 4096}, None),
+    ({'password': None, 'session': SESSION}, 'password: required along with username'),
+    ({'username': None, 'session': SESSION}, 'username: required along with password'),
+    ({'host': None, 'username': None, 'password': None, 'session': SESSION}, None),
+    ({'session': SESSION}, None),
+    ({'host': 'https://EM.example.com/', 'session': SESSION}, None),
+    ({'host': 'em2.example.com', 'session': SESSION},
+     'session: it belongs to em.example.com, while host is em2.example.com; a session is only valid on the server '
+     'that opened it'),
+    ({'session': dict(SESSION, url='em.example.com')}, "session: url 'em.example.com' " + NOT_A_SESSION_URL),
+    ({'session': dict(SESSION, url='https://em.example.com:99999/api')},
+     "session: url 'https://em.example.com:99999/api' " + NOT_A_SESSION_URL),
+    ({'session': dict(SESSION, token=' ')},
+     'session: token must not be empty; pass the session veeam.enterprise_manager.logon_session returned'),
+    ({'session': dict(SESSION, ca_path='/nonexistent/ca.pem')}, 'session: ca_path /nonexistent/ca.pem is not a file'),
     ({'port': 0}, 'port: 0 is not a TCP port (1-65535); EM listens on 9398'),
     ({'port': 65536}, 'port: 65536 is not a TCP port (1-65535); EM listens on 9398'),
     ({'timeout': 0}, 'timeout: must be a positive number of seconds, got 0'),

@@ -21,10 +21,12 @@ ALL = sorted((resource for resource in res.RESOURCES.values() if resource.time_f
 
 # --------------------------------------------------------------------------- resources
 
-def test_the_four_resources():
-    assert set(res.RESOURCES) >= set(['CdpReplicaSession', 'CdpReplicaTaskSession', 'ReplicaJobSession',
-                                      'ReplicaTaskSession', 'Job', 'CdpPolicy'])
+def test_the_resources():
+    assert sorted(res.RESOURCES) == ['BackupJobSession', 'BackupTaskSession', 'CdpPolicy', 'CdpReplicaSession',
+                                     'CdpReplicaTaskSession', 'Job', 'ReplicaJobSession', 'ReplicaTaskSession']
     assert [(r.query_type, r.collection, r.time_field) for r in ALL] == [
+        ('BackupJobSession', 'backupSessions', 'CreationTime'),
+        ('BackupTaskSession', 'backupTaskSessions', 'CreationTime'),
         ('CdpReplicaSession', 'cdpReplicaSessions', 'CreationTimeUTC'),
         ('CdpReplicaTaskSession', 'cdpReplicaTaskSessions', 'CreationTimeUTC'),
         ('ReplicaJobSession', 'replicaSessions', 'CreationTime'),

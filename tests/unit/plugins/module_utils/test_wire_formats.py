@@ -33,12 +33,7 @@ TRIPLE = {
     'em13': ('synthetic', 'query_cdpreplicasession_entities_em13.json'),
 }
 
-# BackupJobSession is not one of the collection's resources; its JSON has the job-session shape of
-# ReplicaJobSession (plus FailureMessage), so a description built from those fields reads it.
-BACKUP_JOB_SESSION = res.Resource(
-    query_type='BackupJobSession', collection='backupSessions', filter_fields=(),
-    time_field='CreationTime',
-    fields=res.REPLICA_JOB_SESSION.fields + (res.Field('failure_message', 'failure_message'),))
+BACKUP_JOB_SESSION = res.BACKUP_JOB_SESSION
 
 
 def fixture_bytes(*parts):

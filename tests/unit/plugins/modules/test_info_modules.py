@@ -8,9 +8,11 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _client as em_client
 from ansible_collections.veeam.enterprise_manager.plugins.modules import (
-    cdp_replica_session_info, cdp_replica_task_session_info, replica_session_info, replica_task_session_info)
+    backup_session_info, backup_task_session_info, cdp_replica_session_info, cdp_replica_task_session_info,
+    logon_session, replica_session_info, replica_task_session_info)
 
-MODULES = [cdp_replica_session_info, cdp_replica_task_session_info, replica_session_info, replica_task_session_info]
+MODULES = [cdp_replica_session_info, cdp_replica_task_session_info, replica_session_info, replica_task_session_info,
+           backup_session_info, backup_task_session_info]
 CONNECTION = {'host': 'em.example.invalid', 'username': 'EXAMPLE\\svc', 'password': 'An-Unguessable-Pa55word'}
 
 
@@ -47,7 +49,7 @@ def no_requests(monkeypatch):
     ({'created_after': 'yesterday'}, 'created_after'),
     ({'created_before': '2026-13-45'}, 'created_before'),
     ({'id': 'not-a-uuid'}, 'id'),
-    ({'id': 'urn:veeam:BackupJobSession:0bcf5a1e-866c-4b40-8bc3-ce64753b9a6b'}, 'id'),
+    ({'id': 'urn:veeam:Job:0bcf5a1e-866c-4b40-8bc3-ce64753b9a6b'}, 'id'),
     ({'port': 0}, 'port'),
     ({'timeout': 0}, 'timeout'),
     ({'limit': -1}, 'limit'),
@@ -71,11 +73,26 @@ def test_id_cannot_be_combined_with_filters(module, capsys):
     assert 'mutually exclusive' in result['msg'] and 'id' in result['msg']
 
 
-@pytest.mark.parametrize('module', [cdp_replica_task_session_info, replica_task_session_info],
-                         ids=lambda m: m.__name__.rsplit('.', 1)[-1])
-def test_session_id_of_another_type_is_refused(module, capsys):
-    result = run(module, {'session_id': 'urn:veeam:BackupJobSession:0bcf5a1e-866c-4b40-8bc3-ce64753b9a6b'}, capsys)
+@pytest.mark.parametrize('module, other', [
+    (cdp_replica_task_session_info, 'BackupJobSession'),
+    (replica_task_session_info, 'BackupJobSession'),
+    (backup_task_session_info, 'ReplicaJobSession'),
+], ids=lambda m: getattr(m, '__name__', m).rsplit('.', 1)[-1])
+def test_session_id_of_another_type_is_refused(module, other, capsys):
+    result = run(module, {'session_id': 'urn:veeam:%s:0bcf5a1e-866c-4b40-8bc3-ce64753b9a6b' % other}, capsys)
     assert result['msg'].startswith('session_id:')
+    assert other in result['msg']
+
+
+@pytest.mark.parametrize('args, option', [
+    ({'job_type': ['Replica']}, 'job_type'),
+    ({'is_retry': 'sometimes'}, 'is_retry'),
+    ({'state': ['Completed']}, 'state'),
+])
+def test_backup_session_options_are_checked(args, option, capsys):
+    result = run(backup_session_info, args, capsys)
+    assert result['failed'] is True
+    assert option in result['msg']
 
 
 def test_state_choices_come_from_the_resource(capsys):
@@ -92,3 +109,62 @@ def test_missing_connection_is_named(capsys, monkeypatch):
             replica_session_info.main()
     result = json.loads(capsys.readouterr().out)
     assert 'host' in result['msg'] and 'username' in result['msg'] and 'password' in result['msg']
+
+
+# --------------------------------------------------------------------------- the session option and logon_session
+
+SESSION = {'url': 'https://em.example.invalid:9398/api', 'token': 'A-Long-Distinctive-Session-Token==',
+           'session_id': '44cfbdbe-5a95-4156-8867-91f069b7c2cc'}
+
+
+def run_with(module, args, capsys):
+    """Like run, without the default connection: args are all the module gets."""
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            module.main()
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize('args, start', [
+    ({'state': 'absent'}, 'session: required with state=absent'),
+    ({'state': 'present', 'session': SESSION}, 'session: only with state=absent'),
+    ({'host': 'em.example.invalid', 'username': 'EXAMPLE\\svc'}, 'password: required'),
+    ({'username': 'EXAMPLE\\svc', 'password': 'An-Unguessable-Pa55word'}, 'host: required'),
+    ({'state': 'absent', 'session': dict(SESSION, url='em.example.invalid')}, 'session: url'),
+    ({'state': 'absent', 'session': dict(SESSION, session_id=' ')}, 'session: session_id must not be empty'),
+    ({'state': 'absent', 'host': 'other.example.invalid', 'session': SESSION}, 'session: it belongs to em.example.invalid'),
+])
+def test_logon_session_refuses_bad_input_before_any_request(args, start, capsys, monkeypatch):
+    for name in ('VEEAM_EM_HOST', 'VEEAM_EM_USERNAME', 'VEEAM_EM_PASSWORD'):
+        monkeypatch.delenv(name, raising=False)
+    result = run_with(logon_session, args, capsys)
+    assert result['failed'] is True
+    assert result['msg'].startswith(start), result['msg']
+    assert SESSION['token'] not in json.dumps(result)
+
+
+def test_logon_session_state_choices(capsys):
+    result = run_with(logon_session, {'state': 'gone', 'session': SESSION}, capsys)
+    assert result['failed'] is True and 'state' in result['msg']
+
+
+@pytest.mark.parametrize('module', MODULES, ids=lambda m: m.__name__.rsplit('.', 1)[-1])
+def test_session_needs_no_host_or_credentials_but_a_whole_session(module, capsys, monkeypatch):
+    for name in ('VEEAM_EM_HOST', 'VEEAM_EM_USERNAME', 'VEEAM_EM_PASSWORD'):
+        monkeypatch.delenv(name, raising=False)
+    result = run_with(module, {'session': {'url': SESSION['url'], 'session_id': SESSION['session_id']}}, capsys)
+    assert result['failed'] is True
+    assert 'token' in result['msg'] and 'session' in result['msg']
+    result = run_with(module, {'session': dict(SESSION, url='ftp://em.example.invalid/api')}, capsys)
+    assert result['msg'].startswith("session: url 'ftp://em.example.invalid/api'")
+    assert SESSION['token'] not in json.dumps(result)
+
+
+@pytest.mark.parametrize('module', MODULES, ids=lambda m: m.__name__.rsplit('.', 1)[-1])
+def test_session_token_is_masked_in_what_a_module_returns(module, capsys, monkeypatch):
+    """The token option is no_log: an error that quotes it (here, in a wrong URL) shows it masked."""
+    for name in ('VEEAM_EM_HOST', 'VEEAM_EM_USERNAME', 'VEEAM_EM_PASSWORD'):
+        monkeypatch.delenv(name, raising=False)
+    result = run_with(module, {'session': dict(SESSION, url='ftp://em.example.invalid/%s' % SESSION['token'])}, capsys)
+    assert result['msg'].startswith("session: url 'ftp://em.example.invalid/********'"), result['msg']
+    assert SESSION['token'] not in json.dumps(result)
