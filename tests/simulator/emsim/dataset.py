@@ -632,6 +632,7 @@ def _generate_backups(data, seed, count, days, failure_rate, warning_rate, runni
     data.backup_job_sessions = sessions
     data.backup_task_sessions = tasks
     data.reindex()
+    data.fill_defaults()  # the schedule fields the Job query type lists, as for the other jobs
 
 
 def healthy(seed=1, sessions=200, days=7, running=2, now=None, awkward_names=True, idle=True, backup_sessions=None):

@@ -128,8 +128,8 @@ def run_with(module, args, capsys):
 @pytest.mark.parametrize('args, start', [
     ({'state': 'absent'}, 'session: required with state=absent'),
     ({'state': 'present', 'session': SESSION}, 'session: only with state=absent'),
-    ({'host': 'em.example.invalid', 'username': 'EXAMPLE\\svc'}, 'password: required'),
-    ({'username': 'EXAMPLE\\svc', 'password': 'An-Unguessable-Pa55word'}, 'host: required'),
+    ({'host': 'em.example.invalid', 'username': 'EXAMPLE\\svc'}, 'missing required arguments: password'),
+    ({'username': 'EXAMPLE\\svc', 'password': 'An-Unguessable-Pa55word'}, 'missing required arguments: host'),
     ({'state': 'absent', 'session': dict(SESSION, url='em.example.invalid')}, 'session: url'),
     ({'state': 'absent', 'session': dict(SESSION, session_id=' ')}, 'session: session_id must not be empty'),
     ({'state': 'absent', 'host': 'other.example.invalid', 'session': SESSION}, 'session: it belongs to em.example.invalid'),
