@@ -70,7 +70,6 @@ METRIC_PREFIX = 'veeam_em_compliance_'
 _NOT_XML = re.compile(u'[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]')
 # Controls that are legal in XML but flagged by HTML parsers.
 _NOT_HTML = re.compile(u'[\u007f-\u009f]')
-_FILE_UNSAFE = re.compile(r'[^A-Za-z0-9._-]+')
 
 _COLOURS = {
     'failed': '#b3261e', 'stale': '#a05a00', 'recovered': '#0b62b8', 'no_sessions': '#5f6368',
@@ -127,12 +126,6 @@ def _number(value):
     if float(value).is_integer():
         return '%d' % int(value)
     return repr(float(value))
-
-
-def file_stem(name):
-    """A name usable as a file name on every platform: runs of other characters become ``_``."""
-    stem = _FILE_UNSAFE.sub('_', _text(name)).strip('._')
-    return stem or 'enterprise_manager'
 
 
 def check_report(report, what='report'):
@@ -263,12 +256,14 @@ def _reports_of(data):
 
 
 def summary(report):
-    """What the role publishes per EM with set_stats: passed, violation_count, totals."""
+    """What the role publishes per EM with set_stats: passed, violation_count, totals, and the violation lines."""
     check_report(report)
+    lines = list(report.get('lines') or [])
     return {
         'passed': bool(report.get('passed')),
         'violation_count': len(report.get('violations') or []),
         'totals': report.get('totals') or {},
+        'violations': lines[1:],
     }
 
 
@@ -493,6 +488,8 @@ def _style(**css):
 
 _TH = _style(text_align='left', padding='6px 8px', border_bottom='2px solid #d0d7de', background='#f6f8fa',
              font_size='13px', white_space='nowrap')
+_TH_GROUP = _style(text_align='left', padding='4px 8px 0 8px', background='#f6f8fa', font_size='12px',
+                   color='#57606a', font_weight='normal')
 _TD = _style(padding='6px 8px', border_bottom='1px solid #e5e7eb', font_size='13px', vertical_align='top')
 _TD_NUM = _TD + '; text-align:right; white-space:nowrap'
 _TABLE = _style(border_collapse='collapse', width='100%', margin='4px 0 18px 0')
@@ -507,8 +504,22 @@ def _badge(verdict):
         font_weight='bold', white_space='nowrap'), _h(verdict.replace('_', ' ')))
 
 
-def _table(headers, rows, numeric=()):
-    out = [u'<table role="presentation" cellspacing="0" cellpadding="0" style="%s"><thead><tr>' % _TABLE]
+def _result_badge(result):
+    colour = {'Failed': _COLOURS['failed'], 'Stale': _COLOURS['stale'], 'Warning': _COLOURS['stale']}.get(result)
+    if colour is None:
+        return _h(result)
+    return u'<span style="%s">%s</span>' % (_style(
+        color=colour, border='1px solid ' + colour, padding='0 6px', border_radius='9px', font_size='12px',
+        font_weight='bold', white_space='nowrap'), _h(result))
+
+
+def _table(headers, rows, numeric=(), groups=None):
+    out = [u'<table role="presentation" cellspacing="0" cellpadding="0" style="%s"><thead>' % _TABLE]
+    if groups:
+        out.append(u'<tr>')
+        out.extend(u'<th colspan="%d" style="%s">%s</th>' % (span, _TH_GROUP, _h(label)) for label, span in groups)
+        out.append(u'</tr>')
+    out.append(u'<tr>')
     out.extend(u'<th style="%s">%s</th>' % (_TH, _h(header)) for header in headers)
     out.append(u'</tr></thead><tbody>')
     for row in rows:
@@ -540,8 +551,7 @@ def _session_rows(entries, with_em=False):
             subject = _h(u'%s %s' % (_PARENT_TITLES.get(kind, 'Job or policy'), _text(item.get('parent')) or '-'))
             session = _h(item.get('name'))
         row = [subject, session, _h(_shown_time(item.get('creation_time_utc')) or '-'),
-               _badge('failed') if item.get('result') == 'Failed' else _h(item.get('result')),
-               _h(item.get('message'))]
+               _result_badge(item.get('result')), _h(item.get('message')).replace('\n', '<br>')]
         if with_em:
             row.insert(0, _h(item.get('em')))
         rows.append(row)
@@ -576,8 +586,9 @@ def _check_rows(report):
     return rows
 
 
-_CHECK_HEADERS = ['Check', 'Subjects', 'Failed', 'Stale', 'Recovered', 'No sessions', 'Disabled', 'OK',
-                  'Sessions', 'Success', 'Warning', 'Failed', 'Excluded', 'Violations']
+_CHECK_HEADERS = ['Check', 'All', 'failed', 'stale', 'recovered', 'no sessions', 'disabled', 'ok',
+                  'All', 'Success', 'Warning', 'Failed', 'Excluded', 'Violations']
+_CHECK_GROUPS = [('', 1), ('Jobs, policies or VMs by verdict', 7), ('Sessions in the window by result', 4), ('', 2)]
 
 
 def _subject_rows(report):
@@ -637,7 +648,7 @@ def _report_body(name, report, heading='h1'):
         heading, _style(font_size='20px', margin='8px 0 10px 0'), _h(name), heading)]
     out.append(_banner(passed, _h(headline), details))
     out.append(u'<h2 style="%s">Counts per check</h2>' % _H2)
-    out.append(_table(_CHECK_HEADERS, _check_rows(report), numeric=range(1, 14)))
+    out.append(_table(_CHECK_HEADERS, _check_rows(report), numeric=range(1, 14), groups=_CHECK_GROUPS))
     out.append(u'<h2 style="%s">Violations (%d)</h2>' % (_H2, len(violations)))
     if violations:
         out.append(_table(_SESSION_HEADERS, _session_rows(violations)))
@@ -710,7 +721,7 @@ def html_page(data):
     out.append(u'<h2 style="%s">Counts per Enterprise Manager and check</h2>' % _H2)
     for name, report in pairs:
         out.append(u'<h3 style="%s">%s</h3>' % (_style(font_size='15px', margin='14px 0 4px 0'), _h(name)))
-        out.append(_table(_CHECK_HEADERS, _check_rows(report), numeric=range(1, 14)))
+        out.append(_table(_CHECK_HEADERS, _check_rows(report), numeric=range(1, 14), groups=_CHECK_GROUPS))
     out.append(_footer(data.get('generated_at')))
     title = u'%s: Veeam compliance of %d Enterprise Manager(s)' % ('PASSED' if passed else 'FAILED',
                                                                   len(pairs) + len(missing))
