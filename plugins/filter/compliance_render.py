@@ -29,19 +29,19 @@ def compliance_json(data):
     return _call('compliance_json', reports.to_json, data)
 
 
-def compliance_junit(data):
+def compliance_junit(data, name=None):
     """The report or fleet as JUnit XML text."""
-    return _call('compliance_junit', reports.junit_xml, data)
+    return _call('compliance_junit', reports.junit_xml, data, name)
 
 
-def compliance_html(data):
+def compliance_html(data, name=None):
     """The report or fleet as one self-contained HTML page."""
-    return _call('compliance_html', reports.html_page, data)
+    return _call('compliance_html', reports.html_page, data, name)
 
 
-def compliance_prometheus(data):
+def compliance_prometheus(data, name=None):
     """The report or fleet in Prometheus text format."""
-    return _call('compliance_prometheus', reports.prometheus_text, data)
+    return _call('compliance_prometheus', reports.prometheus_text, data, name)
 
 
 def compliance_fleet(data, missing=None):

@@ -247,12 +247,12 @@ def _verdict_counts(report):
 
 # ------------------------------------------------------------------------------------------ fleet
 
-def _reports_of(data):
-    """[(em, report)] of a report or a fleet."""
+def _reports_of(data, name=None):
+    """[(name, report)] of a report (named ``name``, else by its ``em``) or a fleet."""
     if is_fleet(data):
-        return [(name, check_report(report, 'the report of %s' % name)) for name, report in data['reports'].items()]
+        return [(key, check_report(report, 'the report of %s' % key)) for key, report in data['reports'].items()]
     check_report(data)
-    return [(em_of(data), data)]
+    return [(name or em_of(data), data)]
 
 
 def summary(report):
@@ -402,7 +402,7 @@ def _case_out(case):
 
 def _add_suite(root, name, report, check):
     cases_of_check = cases(report).get(check, [])
-    em = em_of(report, name)
+    em = name or em_of(report)
     suite = ET.SubElement(root, 'testsuite', name=_text(u'%s: %s' % (em, CHECK_TITLES.get(check, check))))
     stamp = _junit_time(report.get('generated_at'))
     if stamp:
@@ -452,9 +452,9 @@ def _add_suite(root, name, report, check):
     return tests, failures, skipped
 
 
-def junit_xml(data):
+def junit_xml(data, name=None):
     """JUnit XML: a testsuite per EM and check, a testcase per subject, a failure per violation."""
-    pairs = _reports_of(data)
+    pairs = _reports_of(data, name)
     root = ET.Element('testsuites')
     title = u'Veeam compliance: %s' % (u'fleet of %d Enterprise Managers' % len(pairs) if is_fleet(data)
                                         else _text(pairs[0][0]))
@@ -638,8 +638,11 @@ def _report_body(name, report, heading='h1'):
     recovered = report.get('recovered') or []
     passed = bool(report.get('passed'))
     headline = u'PASSED: no violation' if passed else u'FAILED: %d violation(s)' % len(violations)
+    shown = _h(name)
+    if report.get('em') and report.get('em') != name:
+        shown += u' (%s)' % _h(report['em'])
     details = u'Enterprise Manager <strong>%s</strong> &middot; window %s (UTC) &middot; judge %s' % (
-        _h(name), _h(_window_text(report)), _h(report.get('judge') or '-'))
+        shown, _h(_window_text(report)), _h(report.get('judge') or '-'))
     if report.get('fail_on'):
         details += u' &middot; violations are results in %s' % _h(', '.join(report['fail_on']))
     if report.get('max_age'):
@@ -673,10 +676,10 @@ def _footer(generated_at):
                                     _h(_shown_time(generated_at) or 'at an unknown time'))
 
 
-def html_page(data):
+def html_page(data, name=None):
     """One self-contained HTML page: inline CSS only, no script, no remote asset."""
     if not is_fleet(data):
-        name, report = _reports_of(data)[0]
+        name, report = _reports_of(data, name)[0]
         title = u'%s: %s' % ('PASSED' if report.get('passed') else 'FAILED', u'Veeam compliance of %s' % _text(name))
         return _page(title, _report_body(name, report) + _footer(report.get('generated_at')))
     pairs = _reports_of(data)
@@ -763,10 +766,10 @@ class _Metrics:
         return u'\n'.join(out) + u'\n'
 
 
-def prometheus_text(data):
+def prometheus_text(data, name=None):
     """Prometheus text exposition format for node_exporter's textfile collector (no sample timestamps)."""
     metrics = _Metrics()
-    for name, report in _reports_of(data):
+    for name, report in _reports_of(data, name):
         em = (('em', name),)
         metrics.add('passed', 'Whether the last compliance report of the Enterprise Manager passed (1) or not (0).',
                     em, bool(report.get('passed')))
@@ -833,7 +836,9 @@ SUFFIXES = {
 }
 
 
-def render(data, fmt):
+def render(data, fmt, name=None):
     if fmt not in RENDERERS:
         raise ReportError('unknown report format %r; known: %s' % (fmt, ', '.join(FORMATS)))
-    return RENDERERS[fmt](data)
+    if fmt == 'json':
+        return to_json(data)
+    return RENDERERS[fmt](data, name)
