@@ -420,7 +420,12 @@ def _add_suite(root, name, report, check):
     classname = _text(u'%s.%s' % (em, check))
     tests = failures = skipped = 0
     for case in cases_of_check:
-        title = subject_title(case.subject) if case.subject is not None else None
+        if case.subject is not None:
+            title = subject_title(case.subject)
+        elif case.violations:
+            title = None  # each violation names its own test case
+        else:
+            title = _violation_title(case.recovered[0])
         entries = case.violations or [None]
         for violation in entries:
             if title is None:
@@ -575,8 +580,11 @@ def _check_rows(report):
         for subject in subjects_by_check.get(check, []):
             verdicts[subject.get('verdict') or 'ok'] = verdicts.get(subject.get('verdict') or 'ok', 0) + 1
         totals = (report.get('totals') or {}).get(check) or {}
-        row = [_h(CHECK_TITLES.get(check, check)), _h(len(subjects_by_check.get(check, [])))]
-        row.extend(_h(verdicts.get(verdict, 0)) for verdict in VERDICTS)
+        if report.get('subjects') is None:  # a report from before the compliance engine: no verdicts
+            row = [_h(CHECK_TITLES.get(check, check))] + [u'-'] * (1 + len(VERDICTS))
+        else:
+            row = [_h(CHECK_TITLES.get(check, check)), _h(len(subjects_by_check.get(check, [])))]
+            row.extend(_h(verdicts.get(verdict, 0)) for verdict in VERDICTS)
         row.append(_h(totals.get('total', 0)))
         row.extend(_h(totals.get(result, 0)) for result in ('Success', 'Warning', 'Failed'))
         row.append(_h((report.get('excluded') or {}).get(check, 0)))
@@ -798,6 +806,8 @@ def prometheus_text(data, name=None):
                             labels + (('result', result),), totals.get(result, 0))
             metrics.add('excluded_sessions', 'Sessions left out by exclude, per check.', labels,
                         (report.get('excluded') or {}).get(check, 0))
+            if report.get('subjects') is None:
+                continue
             counts = dict((verdict, 0) for verdict in VERDICTS)
             for subject in report.get('subjects') or []:
                 if _check_of(subject) == check:
