@@ -171,7 +171,7 @@ importer: build ## galaxy-importer on the tarball (fails on reported errors)
 
 # Fast failures first; functional last, so the final line is a pytest summary (CI reads it).
 .PHONY: test
-test: venv collection get-pip sanity-ignores units docs-lint lint sanity build importer integration functional ## Run the whole pipeline
+test: venv collection get-pip sanity-ignores units docs-lint lint sanity build importer integration reports functional ## Run the whole pipeline
 
 .PHONY: demo
 demo: $(VENV_STAMP) collection ## Run tools/demo.sh, if it exists

@@ -15,7 +15,8 @@ if [ ! -x "$browser" ]; then
   echo "setup_chromium: installing the Debian package chromium (apt-get)" >&2
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq >&2
-  $sudo apt-get install -y -qq chromium >&2
+  # A CJK font too, so that screenshots of reports with Japanese or Chinese names show them.
+  $sudo apt-get install -y -qq chromium fonts-wqy-zenhei >&2
 fi
 "$browser" --version >&2
 echo "$browser"
