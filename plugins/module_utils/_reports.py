@@ -395,8 +395,9 @@ def _case_out(case):
         lines.append(u'sessions in the window: %s' % ', '.join(
             u'%s %s' % (counts.get(result, 0), result) for result in RESULTS))
     for item in case.recovered:
-        lines.append(u'recovered: %s (%s at %s): %s' % (_text(item.get('name')), _text(item.get('result')),
-                                                     _text(item.get('creation_time_utc')), _text(item.get('message'))))
+        lines.append(u'recovered: %s (%s at %s): %s' % (
+            _text(item.get('name')), _text(item.get('result')), _text(item.get('creation_time_utc')),
+            _text(item.get('message'))))
     return u'\n'.join(lines)
 
 
@@ -461,8 +462,10 @@ def junit_xml(data, name=None):
     """JUnit XML: a testsuite per EM and check, a testcase per subject, a failure per violation."""
     pairs = _reports_of(data, name)
     root = ET.Element('testsuites')
-    title = u'Veeam compliance: %s' % (u'fleet of %d Enterprise Managers' % len(pairs) if is_fleet(data)
-                                        else _text(pairs[0][0]))
+    if is_fleet(data):
+        title = u'Veeam compliance: fleet of %d Enterprise Managers' % len(pairs)
+    else:
+        title = u'Veeam compliance: %s' % _text(pairs[0][0])
     root.set('name', title)
     tests = failures = skipped = 0
     for name, report in pairs:
@@ -734,8 +737,8 @@ def html_page(data, name=None):
         out.append(u'<h3 style="%s">%s</h3>' % (_style(font_size='15px', margin='14px 0 4px 0'), _h(name)))
         out.append(_table(_CHECK_HEADERS, _check_rows(report), numeric=range(1, 14), groups=_CHECK_GROUPS))
     out.append(_footer(data.get('generated_at')))
-    title = u'%s: Veeam compliance of %d Enterprise Manager(s)' % ('PASSED' if passed else 'FAILED',
-                                                                  len(pairs) + len(missing))
+    title = u'%s: Veeam compliance of %d Enterprise Manager(s)' % (
+        'PASSED' if passed else 'FAILED', len(pairs) + len(missing))
     return _page(title, u''.join(out))
 
 

@@ -107,8 +107,8 @@ class Run:
             return handle.read()
 
     def __repr__(self):
-        return 'ansible-playbook exit %s\n--- stdout\n%s\n--- stderr\n%s' % (self.rc, self.stdout[-6000:],
-                                                                        self.stderr[-3000:])
+        return 'ansible-playbook exit %s\n--- stdout\n%s\n--- stderr\n%s' % (
+            self.rc, self.stdout[-6000:], self.stderr[-3000:])
 
 
 @pytest.fixture

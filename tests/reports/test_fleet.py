@@ -76,8 +76,8 @@ def three_em_run(simulators, run_playbook, outputs):
     return run
 
 
-def test_three_ems_give_three_reports_a_fleet_roll_up_and_stats_keyed_per_em(three_em_run, simulators, browser,
-                                                                            outputs):
+def test_three_ems_give_three_reports_a_fleet_roll_up_and_stats_keyed_per_em(
+        three_em_run, simulators, browser, outputs):
     run = three_em_run
     assert run.rc == 2, run  # em-a and em-b have failed sessions
     names = ['em-a', 'em-b', 'em-c']
