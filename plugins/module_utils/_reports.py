@@ -522,7 +522,7 @@ def _result_badge(result):
 
 
 def _table(headers, rows, numeric=(), groups=None):
-    out = [u'<table role="presentation" cellspacing="0" cellpadding="0" style="%s"><thead>' % _TABLE]
+    out = [u'<table cellspacing="0" cellpadding="0" style="%s"><thead>' % _TABLE]
     if groups:
         out.append(u'<tr>')
         out.extend(u'<th colspan="%d" style="%s">%s</th>' % (span, _TH_GROUP, _h(label)) for label, span in groups)

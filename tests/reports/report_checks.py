@@ -5,7 +5,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import html5lib
-from junitparser import Failure, JUnitXml, Skipped
+from junitparser import Error, Failure, JUnitXml, Skipped
 from prometheus_client.parser import text_string_to_metric_families
 
 NOT_XML = re.compile(u'[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]')
@@ -24,25 +24,30 @@ def kind_check(kind):
             'cdp_policy_vm': 'cdp_replica_task_sessions'}[kind]
 
 
-def junit(path, reports, expected_tests):
-    """Parse with junitparser; the counts must match the reports (a list); returns the parsed document."""
+def junit(path, reports, expected_tests, missing=0):
+    """Parse with junitparser; the counts must match the reports (a list) and the number of EMs without a report
+    (an error each); returns the parsed document."""
     xml = JUnitXml.fromfile(path)
     suites = list(xml)
-    failures = skipped = tests = 0
+    failures = skipped = tests = errors = 0
     messages = []
     for suite in suites:
         cases = list(suite)
         suite_failures = sum(1 for case in cases for result in case.result if isinstance(result, Failure))
         suite_skipped = sum(1 for case in cases for result in case.result if isinstance(result, Skipped))
+        suite_errors = sum(1 for case in cases for result in case.result if isinstance(result, Error))
         assert (suite.tests, suite.failures, suite.skipped, suite.errors) == (
-            len(cases), suite_failures, suite_skipped, 0), suite.name
+            len(cases), suite_failures, suite_skipped, suite_errors), suite.name
+        errors += suite_errors
         for case in cases:
             assert case.name and case.classname
             messages.extend(result.message for result in case.result if isinstance(result, Failure))
         failures, skipped, tests = failures + suite_failures, skipped + suite_skipped, tests + len(cases)
     root = ET.parse(path).getroot()
     assert root.tag == 'testsuites'
-    assert (int(root.get('tests')), int(root.get('failures')), int(root.get('skipped'))) == (tests, failures, skipped)
+    assert (int(root.get('tests')), int(root.get('failures')), int(root.get('skipped')), int(root.get('errors'))) == (
+        tests, failures, skipped, errors)
+    assert errors == missing
     violations = [item for report in reports for item in report['violations']]
     assert failures == len(violations)
     assert sorted(messages) == sorted(NOT_XML.sub(u'\ufffd', item['message']) for item in violations)
@@ -51,14 +56,14 @@ def junit(path, reports, expected_tests):
     markers = sum(1 for report in reports for count in (report.get('excluded') or {}).values() if count)
     assert skipped == disabled + markers
     if expected_tests is not None:
-        assert tests == expected_tests + markers
+        assert tests == expected_tests + markers + missing
     names = [case.name for suite in suites for case in suite]
     for report in reports:
         for subject in report.get('subjects') or []:
             assert any(subject['name'] in name for name in names), subject['name']
     assert tests >= sum(len(report.get('subjects') or []) for report in reports) + markers
     checks = sum(len(report['totals']) for report in reports)
-    assert len(suites) == checks
+    assert len(suites) == checks + missing
     return xml
 
 

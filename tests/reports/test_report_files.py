@@ -119,3 +119,51 @@ def test_prometheus_parses_and_matches_the_report(run_playbook, report, outputs)
     assert 'Archive job' not in last  # no success known: no series rather than a made-up time
     report_time = [s.value for s in samples['veeam_em_compliance_report_timestamp_seconds']]
     assert report_time == [calendar.timegm((2026, 11, 20, 12, 0, 0))]
+
+
+def test_a_fleet_lists_the_host_whose_run_failed_before_its_report(run_playbook, outputs):
+    hosts = host(session_compliance_fail=False)
+    hosts['em02'] = {'report_source': 'fixture', 'report_fixture': os.path.join(FIXTURES, 'em02_passed.json')}
+    hosts['em03'] = {'report_source': 'fixture', 'report_fixture': os.path.join(FIXTURES, 'no-such-report.json')}
+    run = run_playbook(hosts)
+    assert run.rc == 2, run  # em03 failed reading its report
+    assert run.files() == sorted(name + suffix for name in (EM, 'em02.example.org', 'fleet')
+                                 for suffix in ('.html', '.json', '.junit.xml')), run
+    with open(run.path('fleet.json'), encoding='utf-8') as handle:
+        fleet = json.load(handle)
+    assert (fleet['passed'], fleet['em_count'], fleet['missing']) == (False, 2, ['em03'])
+    assert sorted(fleet['reports']) == [EM, 'em02.example.org']
+    assert fleet['lines'][0] == '2 of 3 Enterprise Manager(s) did not pass (4 violation(s) in all):'
+    assert fleet['lines'][-1].startswith('em03: no report')
+    assert sorted(run.custom_stats['session_compliance']) == [EM, 'em02.example.org']
+    reports = [dict(load_fixture('em01_every_verdict.json'), _name=EM),
+               dict(load_fixture('em02_passed.json'), _name='em02.example.org')]
+    checks.junit(run.path('fleet.junit.xml'), reports, expected_tests=len(reports[0]['subjects']) + 1, missing=1)
+    checks.html_file(run.path('fleet.html'))
+    shutil.copy(run.path('fleet.html'), os.path.join(outputs, 'fleet-with-missing.html'))
+
+
+def test_two_hosts_on_one_em_are_refused_before_any_file(run_playbook):
+    hosts = host()
+    hosts['em01-again'] = dict(hosts['em01'])
+    run = run_playbook(hosts)
+    assert run.rc == 2, run
+    assert 'Several hosts of the play report on the same Enterprise Manager' in run.stdout
+    assert run.files() == []
+    # Named apart, they are two EMs.
+    hosts['em01-again']['session_compliance_report_name'] = 'em01-second-account'
+    run = run_playbook(hosts, {'session_compliance_fail': False})
+    assert run.rc == 0, run
+    assert 'em01-second-account.json' in run.files() and 'fleet.json' in run.files()
+
+
+def test_a_relative_directory_is_taken_from_the_playbook_directory(run_playbook):
+    target = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'playbooks', 'relative-reports-test')
+    shutil.rmtree(target, ignore_errors=True)
+    try:
+        run = run_playbook(host(session_compliance_fail=False), {'session_compliance_report_dir': 'relative-reports-test',
+                                                                 'session_compliance_report_formats': ['json']})
+        assert run.rc == 0, run
+        assert sorted(os.listdir(target)) == [EM + '.json']
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
