@@ -302,3 +302,31 @@ def test_renderers_refuse_what_is_not_a_report(given, message):
             reports.render(given, fmt)
     with pytest.raises(reports.ReportError, match='unknown report format'):
         reports.render({'passed': True, 'violations': []}, 'pdf')
+
+
+# ------------------------------------------------------------------------------------------ real engine output
+
+@pytest.mark.parametrize('name', ['engine_latest_simulator.json', 'engine_every_simulator.json'])
+def test_reports_of_the_compliance_engine_render_with_every_entry_on_its_subject(name):
+    """Reports that session_compliance_info (issue 8's engine, at commit 3703750 of its branch) returned for the
+    simulator (seed 42, 300 sessions over 7 days, lookback 2d, max_age 26h): every violation and recovered session
+    finds its job, policy or VM, so no test case or row stands on its own."""
+    report = fixture(name)
+    found = reports.cases(report)
+    assert not [case for check in found.values() for case in check if case.subject is None]
+    assert sum(len(case.violations) for check in found.values() for case in check) == len(report['violations'])
+    assert sum(len(case.recovered) for check in found.values() for case in check) == len(report['recovered'])
+    root = ET.fromstring(reports.junit_xml(report).encode('utf-8'))
+    assert int(root.get('failures')) == len(report['violations'])
+    extra = sum(max(0, len(case.violations) - 1) for check in found.values() for case in check)
+    markers = sum(1 for count in report['excluded'].values() if count)
+    assert int(root.get('tests')) == len(report['subjects']) + extra + markers
+    disabled = sum(1 for subject in report['subjects'] if subject['verdict'] == 'disabled')
+    assert int(root.get('skipped')) == disabled + markers
+    page, shown = parse(reports.html_page(report))
+    assert 'Veeam replication compliance: 127.0.0.1 FAILED: %d violation(s)' % len(report['violations']) in shown
+    samples = samples_of(reports.prometheus_text(report))
+    verdicts = [(labels['name'], labels['parent'], labels['verdict']) for metric, labels, value in samples
+                if metric.endswith('subject_verdict') and value == 1]
+    assert sorted(verdicts) == sorted((subject['name'], subject['parent'] or '', subject['verdict'])
+                                      for subject in report['subjects'])
