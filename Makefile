@@ -197,7 +197,7 @@ importer: build ## galaxy-importer on the tarball (fails on reported errors)
 
 # Fast failures first; functional last, so the final line is a pytest summary (CI reads it).
 .PHONY: test
-test: venv collection get-pip sanity-ignores units docs-lint lint sanity build importer integration eda functional ## Run the whole pipeline
+test: venv collection get-pip sanity-ignores units docs-lint lint sanity build importer integration eda reports functional ## Run the whole pipeline
 
 .PHONY: demo
 demo: $(VENV_STAMP) collection ## Run tools/demo.sh, if it exists
@@ -217,3 +217,17 @@ clean: ## Remove build/ and test leftovers (keeps .venv)
 .PHONY: distclean
 distclean: clean ## clean, and remove .venv
 	rm -rf $(VENV)
+
+# ---------------------------------------------------------------------------- report files (issue 9)
+
+# Playbook tests of the role's report files: ansible-playbook writes them, junitparser, html5lib, headless
+# Chromium and prometheus_client read them. tests/reports/setup_chromium.sh installs the Debian package chromium
+# when /usr/bin/chromium is missing. The files, DOM dumps and screenshots are kept in tests/output/reports/.
+REPORTS_OUTPUT := $(CURDIR)/tests/output/reports
+.PHONY: reports
+reports: $(VENV_STAMP) collection ## Playbook tests of the report files (JUnit, HTML in Chromium, Prometheus, fleet)
+	bash tests/reports/setup_chromium.sh >/dev/null
+	rm -rf $(REPORTS_OUTPUT) && mkdir -p $(REPORTS_OUTPUT)
+	cd $(COLLECTION_DIR) && PYTHONPATH=$(BUILD) ANSIBLE_COLLECTIONS_PATH=$(BUILD) REPORTS_OUTPUT_DIR=$(REPORTS_OUTPUT) \
+	  python -m pytest -p no:cacheprovider $(or $(REPORTS_ARGS),tests/reports)
+	@echo "Report test outputs: $(REPORTS_OUTPUT)"

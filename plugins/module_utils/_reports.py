@@ -1,0 +1,857 @@
+# -*- coding: utf-8 -*-
+# Copyright: veeam.enterprise_manager contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Compliance reports as files people and tools read: JUnit XML, HTML, Prometheus text format and JSON.
+
+Private to this collection: not a public API; names and signatures may change in any release.
+
+Pure Python, no ``ansible`` import (the filters in ``plugins/filter/compliance_reports.py`` wrap it). The
+input is the report of the ``session_compliance`` role (``session_compliance_info``'s ``report``: ``passed``,
+``em``, ``generated_at``, ``window``, ``judge``, ``totals``, ``excluded``, ``violations``, ``recovered``,
+``subjects``, ``lines``), or a fleet roll-up of several such reports made by ``fleet()``. Reports from before
+the compliance engine (no ``subjects``) are rendered too: each violation is then its own test case and row.
+
+Every string that comes from Enterprise Manager (names, messages) is escaped for the format it goes into,
+and characters XML cannot carry are replaced, so a job called ``<Prod> & "Test"`` cannot break a file.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import calendar
+import html
+import json
+import re
+import xml.etree.ElementTree as ET
+
+from ._query import format_time, parse_time
+
+CHECKS = ('replica_sessions', 'cdp_replica_sessions', 'cdp_replica_task_sessions')
+CHECK_TITLES = {
+    'replica_sessions': 'Replication jobs',
+    'cdp_replica_sessions': 'CDP policies',
+    'cdp_replica_task_sessions': 'VMs of CDP policies',
+}
+# A violation's kind (a session kind, or a subject kind for a stale subject) -> its check.
+KIND_CHECK = {
+    'replica_session': 'replica_sessions',
+    'replica_job': 'replica_sessions',
+    'cdp_replica_session': 'cdp_replica_sessions',
+    'cdp_policy': 'cdp_replica_sessions',
+    'cdp_replica_task_session': 'cdp_replica_task_sessions',
+    'cdp_policy_vm': 'cdp_replica_task_sessions',
+}
+SUBJECT_KINDS = ('replica_job', 'cdp_policy', 'cdp_policy_vm')
+# A session kind -> what its parent (a violation's parent) is.
+_PARENT_TITLES = {
+    'replica_session': 'Replication job',
+    'cdp_replica_session': 'CDP policy',
+    'cdp_replica_task_session': 'CDP policy',
+}
+KIND_TITLES = {
+    'replica_job': 'Replication job',
+    'cdp_policy': 'CDP policy',
+    'cdp_policy_vm': 'VM',
+    'replica_session': 'Replication session',
+    'cdp_replica_session': 'CDP session',
+    'cdp_replica_task_session': 'CDP VM session',
+}
+VERDICTS = ('failed', 'stale', 'recovered', 'no_sessions', 'disabled', 'ok')
+RESULTS = ('Success', 'Warning', 'Failed', 'None')
+FORMATS = ('json', 'junit', 'html', 'prometheus')
+# Verdicts that are violations; and those of subjects that were not judged (JUnit "skipped").
+VIOLATING = ('failed', 'stale')
+NOT_JUDGED = ('disabled',)
+METRIC_PREFIX = 'veeam_em_compliance_'
+
+# Characters XML 1.0 cannot carry (and HTML parsers flag): C0 controls but tab/LF/CR, surrogates, U+FFFE/F.
+_NOT_XML = re.compile(u'[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]')
+# Controls that are legal in XML but flagged by HTML parsers.
+_NOT_HTML = re.compile(u'[\u007f-\u009f]')
+
+_COLOURS = {
+    'failed': '#b3261e', 'stale': '#a05a00', 'recovered': '#0b62b8', 'no_sessions': '#5f6368',
+    'disabled': '#5f6368', 'ok': '#1e7d34', 'passed': '#1e7d34',
+}
+_FONT = "font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
+
+
+class ReportError(ValueError):
+    """The input is not a compliance report (or fleet) the renderers can use."""
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+def _text(value):
+    """A value as text, with the characters XML cannot carry replaced; None stays ''."""
+    if value is None:
+        return u''
+    if isinstance(value, bool):
+        value = 'true' if value else 'false'
+    return _NOT_XML.sub(u'\ufffd', u'%s' % (value,))
+
+
+def _h(value):
+    """Escape for HTML text and attribute values."""
+    return html.escape(_NOT_HTML.sub(u'\ufffd', _text(value)), quote=True)
+
+
+def _epoch(value):
+    """Seconds since the epoch of an ISO 8601 time, or None."""
+    try:
+        parsed = parse_time(value)
+    except (TypeError, ValueError):
+        return None
+    if parsed is None:
+        return None
+    return calendar.timegm(parsed.utctimetuple()) + parsed.microsecond / 1e6
+
+
+def _shown_time(value):
+    """A time for people: ``2026-11-20 12:00:05`` (UTC), or the text as given when it does not parse."""
+    try:
+        parsed = parse_time(value)
+    except (TypeError, ValueError):
+        return _text(value)
+    return parsed.strftime('%Y-%m-%d %H:%M:%S') if parsed else u''
+
+
+def _number(value):
+    if isinstance(value, bool):
+        return '1' if value else '0'
+    if isinstance(value, int):
+        return '%d' % value
+    if float(value).is_integer():
+        return '%d' % int(value)
+    return repr(float(value))
+
+
+def check_report(report, what='report'):
+    """Raise ReportError unless ``report`` looks like a compliance report."""
+    if not isinstance(report, dict):
+        raise ReportError('%s must be a compliance report (a dict), not %s' % (what, type(report).__name__))
+    missing = [key for key in ('passed', 'violations') if key not in report]
+    if missing:
+        raise ReportError('%s is not a compliance report: it has no %s' % (what, ' and no '.join(missing)))
+    for key in ('violations', 'recovered', 'subjects'):
+        if report.get(key) is not None and not isinstance(report.get(key), list):
+            raise ReportError('%s: %s must be a list' % (what, key))
+    return report
+
+
+def is_fleet(data):
+    return isinstance(data, dict) and isinstance(data.get('reports'), dict) and 'ems' in data
+
+
+def em_of(report, default=None):
+    return report.get('em') or default or 'enterprise_manager'
+
+
+def _checks(report):
+    """The report's checks in a stable order: those it totals, then any that only its entries name."""
+    found = set(report.get('totals') or {})
+    found.update(subject.get('check') for subject in report.get('subjects') or [] if subject.get('check'))
+    found.update(KIND_CHECK.get(item.get('kind')) for item in report.get('violations') or []
+                 if KIND_CHECK.get(item.get('kind')))
+    return [check for check in CHECKS if check in found] + sorted(check for check in found if check not in CHECKS)
+
+
+def _check_of(entry):
+    return entry.get('check') or KIND_CHECK.get(entry.get('kind')) or 'unknown'
+
+
+def subject_title(subject):
+    """How a subject reads on a CI page or in a table."""
+    kind = subject.get('kind')
+    name = _text(subject.get('name')) or '(no name)'
+    if kind == 'cdp_policy_vm' or (subject.get('check') == 'cdp_replica_task_sessions'):
+        return u'VM %s of CDP policy %s' % (name, _text(subject.get('parent')) or '(unknown)')
+    return u'%s %s' % (KIND_TITLES.get(kind, 'Subject'), name)
+
+
+def _violation_title(violation):
+    kind = violation.get('kind')
+    if kind in SUBJECT_KINDS:
+        return subject_title({'kind': kind, 'name': violation.get('name'), 'parent': violation.get('parent')})
+    parent = _text(violation.get('parent'))
+    return u'%s %s%s' % (KIND_TITLES.get(kind, 'Session'), _text(violation.get('name')),
+                         (u' of %s' % parent) if parent else u'')
+
+
+class _Case:
+    """One subject with the violations and recovered sessions that belong to it (subject None: unmatched)."""
+
+    def __init__(self, check, subject=None):
+        self.check = check
+        self.subject = subject
+        self.violations = []
+        self.recovered = []
+
+    @property
+    def verdict(self):
+        if self.subject is not None:
+            return self.subject.get('verdict') or 'ok'
+        return 'failed' if self.violations else 'recovered'
+
+
+def cases(report):
+    """The report's subjects, each with its violations and recovered sessions, per check (dict check -> list).
+
+    A violation belongs to the subject whose newest session it is, or (stale) the subject itself, or (judge
+    ``every``, older sessions) the job or policy it names as parent, or the VM its task session is named after.
+    A violation no subject claims gets a case of its own, so nothing is lost.
+    """
+    by_check = dict((check, []) for check in _checks(report))
+    by_latest, by_name, by_vm = {}, {}, {}
+    for subject in report.get('subjects') or []:
+        case = _Case(_check_of(subject), subject)
+        by_check.setdefault(case.check, []).append(case)
+        latest = subject.get('latest') or {}
+        if latest.get('id'):
+            by_latest.setdefault((case.check, latest.get('id')), case)
+        by_name.setdefault((case.check, subject.get('kind'), subject.get('name')), case)
+        by_name.setdefault((case.check, None, subject.get('name')), case)
+        if case.check == 'cdp_replica_task_sessions':
+            by_vm.setdefault((subject.get('parent'), subject.get('name')), case)
+
+    def find(entry):
+        check = KIND_CHECK.get(entry.get('kind'), 'unknown')
+        if entry.get('kind') in SUBJECT_KINDS:
+            return by_name.get((check, entry.get('kind'), entry.get('name')))
+        if entry.get('id') and (check, entry.get('id')) in by_latest:
+            return by_latest[(check, entry.get('id'))]
+        if check == 'cdp_replica_task_sessions':
+            name = entry.get('name') or ''
+            return by_vm.get((entry.get('parent'), name)) or by_vm.get((entry.get('parent'), name.rsplit('@', 1)[0]))
+        return by_name.get((check, None, entry.get('parent')))
+
+    for key, attribute in (('violations', 'violations'), ('recovered', 'recovered')):
+        for entry in report.get(key) or []:
+            case = find(entry)
+            if case is None:
+                case = _Case(KIND_CHECK.get(entry.get('kind'), 'unknown'))
+                by_check.setdefault(case.check, []).append(case)
+            getattr(case, attribute).append(entry)
+    return by_check
+
+
+def _verdict_counts(report):
+    counts = dict((verdict, 0) for verdict in VERDICTS)
+    for subject in report.get('subjects') or []:
+        verdict = subject.get('verdict') or 'ok'
+        counts[verdict] = counts.get(verdict, 0) + 1
+    return counts
+
+
+# ------------------------------------------------------------------------------------------ fleet
+
+def _reports_of(data, name=None):
+    """[(name, report)] of a report (named ``name``, else by its ``em``) or a fleet."""
+    if is_fleet(data):
+        return [(key, check_report(report, 'the report of %s' % key)) for key, report in data['reports'].items()]
+    check_report(data)
+    return [(name or em_of(data), data)]
+
+
+def summary(report):
+    """What the role publishes per EM with set_stats: passed, violation_count, totals, and the violation lines."""
+    check_report(report)
+    lines = list(report.get('lines') or [])
+    return {
+        'passed': bool(report.get('passed')),
+        'violation_count': len(report.get('violations') or []),
+        'totals': report.get('totals') or {},
+        'violations': lines[1:],
+    }
+
+
+def fleet(reports, missing=None, now=None):
+    """Roll up several EMs' reports.
+
+    :param reports: a dict EM name -> report, or a list of reports (named by their ``em``).
+    :param missing: names of EMs that produced no report (their run failed before it was built).
+    :param now: an aware datetime used as ``generated_at`` when no report has one.
+    """
+    named = []
+    if isinstance(reports, dict) and not is_fleet(reports) and 'passed' not in reports:
+        named = list(reports.items())
+    elif isinstance(reports, (list, tuple)):
+        for index, report in enumerate(reports):
+            check_report(report, 'report %d' % (index + 1))
+            if not report.get('em'):
+                raise ReportError('report %d names no em: give the reports as a dict of EM name to report' % (index + 1))
+            named.append((report['em'], report))
+    else:
+        raise ReportError('fleet expects a dict of EM name to report, or a list of reports')
+    seen = set()
+    for name, report in named:
+        check_report(report, 'the report of %s' % name)
+        if name in seen:
+            raise ReportError('two reports are named %s: each EM must appear once in a fleet' % name)
+        seen.add(name)
+    named.sort(key=lambda pair: _text(pair[0]))
+    missing = sorted(set(_text(name) for name in missing or []) - seen)
+
+    ems, violations, recovered, lines = {}, [], [], []
+    failing = 0
+    for name, report in named:
+        entry = summary(report)
+        entry.update({
+            'recovered_count': len(report.get('recovered') or []),
+            'subject_count': len(report.get('subjects') or []),
+            'verdicts': _verdict_counts(report),
+            'judge': report.get('judge'),
+            'window': report.get('window'),
+            'generated_at': report.get('generated_at'),
+            'lines': list(report.get('lines') or []),
+        })
+        ems[name] = entry
+        violations.extend(dict(item, em=name) for item in report.get('violations') or [])
+        recovered.extend(dict(item, em=name) for item in report.get('recovered') or [])
+        if not entry['passed']:
+            failing += 1
+            own = list(report.get('lines') or []) or ['%d violation(s)' % entry['violation_count']]
+            lines.append(u'%s: %s' % (name, own[0]))
+            lines.extend(u'  %s' % line for line in own[1:])
+    for name in missing:
+        lines.append(u'%s: no report (the run failed for this Enterprise Manager before its report was built)' % name)
+    passed = not failing and not missing
+    if not passed:
+        lines.insert(0, u'%d of %d Enterprise Manager(s) did not pass (%d violation(s) in all):' % (
+            failing + len(missing), len(named) + len(missing), len(violations)))
+    times = [report.get('generated_at') for dummy, report in named if _epoch(report.get('generated_at')) is not None]
+    generated_at = max(times, key=_epoch) if times else (format_time(now) if now else None)
+    return {
+        'passed': passed,
+        'generated_at': generated_at,
+        'em_count': len(named),
+        'violation_count': len(violations),
+        'recovered_count': len(recovered),
+        'ems': ems,
+        'missing': missing,
+        'violations': violations,
+        'recovered': recovered,
+        'lines': lines,
+        'reports': dict(named),
+    }
+
+
+def failure_lines(report, name=None):
+    """A report's lines under a header naming its EM, for a failure message in a play with several EMs."""
+    check_report(report)
+    own = list(report.get('lines') or [])
+    if not own:
+        return []
+    return [u'%s: %s' % (name or em_of(report), own[0])] + [u'  %s' % line for line in own[1:]]
+
+
+# ------------------------------------------------------------------------------------------ JSON
+
+def to_json(data):
+    """The report (or fleet) as indented JSON, non-ASCII kept, with a final newline."""
+    if is_fleet(data):
+        _reports_of(data)
+    else:
+        check_report(data)
+    return json.dumps(data, indent=2, ensure_ascii=False, default=_text) + '\n'
+
+
+# ------------------------------------------------------------------------------------------ JUnit
+
+def _junit_time(value):
+    try:
+        parsed = parse_time(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed.strftime('%Y-%m-%dT%H:%M:%S') if parsed else None
+
+
+def _session_text(entry):
+    if entry.get('kind') in SUBJECT_KINDS:
+        labels = (('subject', 'name'),)
+    else:
+        labels = (('session', 'name'), ('parent', 'parent'))
+    return u'\n'.join(u'%s: %s' % (label, _text(entry.get(key))) for label, key in labels + (
+        ('result', 'result'), ('state', 'state'), ('created (UTC)', 'creation_time_utc'), ('reason', 'message')) if entry.get(key) is not None)
+
+
+def _case_out(case):
+    subject = case.subject or {}
+    lines = [u'verdict: %s' % case.verdict]
+    if subject.get('backup_server_name'):
+        lines.append(u'backup server: %s' % _text(subject['backup_server_name']))
+    latest = subject.get('latest')
+    if latest:
+        lines.append(u'newest finished session: %s, %s, ended %s' % (
+            _text(latest.get('name')), _text(latest.get('result')), _text(latest.get('end_time_utc')) or '-'))
+    elif case.subject is not None:
+        lines.append(u'newest finished session: none in the window')
+    if case.subject is not None:
+        lines.append(u'last success ended: %s' % (_text(subject.get('last_success_end_time_utc')) or 'none read'))
+    counts = subject.get('counts')
+    if counts:
+        lines.append(u'sessions in the window: %s' % ', '.join(
+            u'%s %s' % (counts.get(result, 0), result) for result in RESULTS))
+    for item in case.recovered:
+        lines.append(u'recovered: %s (%s at %s): %s' % (
+            _text(item.get('name')), _text(item.get('result')), _text(item.get('creation_time_utc')),
+            _text(item.get('message'))))
+    return u'\n'.join(lines)
+
+
+def _add_suite(root, name, report, check):
+    cases_of_check = cases(report).get(check, [])
+    em = name or em_of(report)
+    suite = ET.SubElement(root, 'testsuite', name=_text(u'%s: %s' % (em, CHECK_TITLES.get(check, check))))
+    stamp = _junit_time(report.get('generated_at'))
+    if stamp:
+        suite.set('timestamp', stamp)
+    suite.set('hostname', _text(em))
+    properties = ET.SubElement(suite, 'properties')
+    window = report.get('window') or {}
+    for key, value in (('em', em), ('check', check), ('judge', report.get('judge')),
+                       ('window_from', window.get('from')), ('window_to', window.get('to')),
+                       ('generated_at', report.get('generated_at')),
+                       ('fail_on', ', '.join(report.get('fail_on') or []) or None),
+                       ('excluded_sessions', (report.get('excluded') or {}).get(check))):
+        if value is not None:
+            ET.SubElement(properties, 'property', name=key, value=_text(value))
+    classname = _text(u'%s.%s' % (em, check))
+    tests = failures = skipped = 0
+    for case in cases_of_check:
+        if case.subject is not None:
+            title = subject_title(case.subject)
+        elif case.violations:
+            title = None  # each violation names its own test case
+        else:
+            title = _violation_title(case.recovered[0])
+        entries = case.violations or [None]
+        for violation in entries:
+            if title is None:
+                name_text = _violation_title(violation)
+            elif len(entries) > 1:
+                name_text = u'%s, session %s' % (title, _text(violation.get('name')))
+            else:
+                name_text = title
+            testcase = ET.SubElement(suite, 'testcase', classname=classname, name=_text(name_text), time='0')
+            tests += 1
+            if violation is not None:
+                failures += 1
+                failure = ET.SubElement(testcase, 'failure', message=_text(violation.get('message')),
+                                        type=_text(violation.get('result') or 'Failed'))
+                failure.text = _session_text(violation)
+            elif case.verdict in NOT_JUDGED:
+                skipped += 1
+                ET.SubElement(testcase, 'skipped', message='schedule disabled or not configured: not judged')
+            ET.SubElement(testcase, 'system-out').text = _case_out(case)
+    excluded = (report.get('excluded') or {}).get(check) or 0
+    if excluded:
+        testcase = ET.SubElement(suite, 'testcase', classname=classname, time='0',
+                                 name=u'Sessions left out by exclude (%d)' % excluded)
+        ET.SubElement(testcase, 'skipped', message=u'%d session(s) matched session_compliance_exclude' % excluded)
+        tests += 1
+        skipped += 1
+    for key, value in (('tests', tests), ('failures', failures), ('errors', 0), ('skipped', skipped), ('time', 0)):
+        suite.set(key, '%d' % value)
+    return tests, failures, skipped
+
+
+def junit_xml(data, name=None):
+    """JUnit XML: a testsuite per EM and check, a testcase per subject, a failure per violation."""
+    pairs = _reports_of(data, name)
+    root = ET.Element('testsuites')
+    if is_fleet(data):
+        title = u'Veeam compliance: fleet of %d Enterprise Managers' % len(pairs)
+    else:
+        title = u'Veeam compliance: %s' % _text(pairs[0][0])
+    root.set('name', title)
+    tests = failures = skipped = 0
+    for name, report in pairs:
+        for check in _checks(report):
+            counted = _add_suite(root, name, report, check)
+            tests, failures, skipped = tests + counted[0], failures + counted[1], skipped + counted[2]
+    if is_fleet(data):
+        for name in data.get('missing') or []:
+            suite = ET.SubElement(root, 'testsuite', name=_text(u'%s: report' % name), tests='1', failures='0',
+                                  errors='1', skipped='0', time='0', hostname=_text(name))
+            testcase = ET.SubElement(suite, 'testcase', classname=_text(u'%s.report' % name), name='Report built', time='0')
+            ET.SubElement(testcase, 'error', message='no report: the run failed for this Enterprise Manager',
+                          type='NoReport')
+            tests += 1
+    errors = len(data.get('missing') or []) if is_fleet(data) else 0
+    for key, value in (('tests', tests), ('failures', failures), ('errors', errors), ('skipped', skipped), ('time', 0)):
+        root.set(key, '%d' % value)
+    if hasattr(ET, 'indent'):
+        ET.indent(root)
+    return u'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding='unicode') + u'\n'
+
+
+# ------------------------------------------------------------------------------------------ HTML
+
+def _style(**css):
+    return '; '.join('%s:%s' % (key.replace('_', '-'), value) for key, value in css.items())
+
+
+_TH = _style(text_align='left', padding='6px 8px', border_bottom='2px solid #d0d7de', background='#f6f8fa',
+             font_size='13px', white_space='nowrap')
+_TH_GROUP = _style(text_align='left', padding='4px 8px 0 8px', background='#f6f8fa', font_size='12px',
+                   color='#57606a', font_weight='normal')
+_TD = _style(padding='6px 8px', border_bottom='1px solid #e5e7eb', font_size='13px', vertical_align='top')
+_TD_NUM = _TD + '; text-align:right; white-space:nowrap'
+_TABLE = _style(border_collapse='collapse', width='100%', margin='4px 0 18px 0')
+_H2 = _style(font_size='17px', margin='22px 0 6px 0', color='#1f2328')
+_MUTED = _style(color='#57606a', font_size='13px', margin='4px 0 10px 0')
+
+
+def _badge(verdict):
+    colour = _COLOURS.get(verdict, '#5f6368')
+    return u'<span style="%s">%s</span>' % (_style(
+        color='#ffffff', background=colour, padding='1px 7px', border_radius='9px', font_size='12px',
+        font_weight='bold', white_space='nowrap'), _h(verdict.replace('_', ' ')))
+
+
+def _result_badge(result):
+    colour = {'Failed': _COLOURS['failed'], 'Stale': _COLOURS['stale'], 'Warning': _COLOURS['stale']}.get(result)
+    if colour is None:
+        return _h(result)
+    return u'<span style="%s">%s</span>' % (_style(
+        color=colour, border='1px solid ' + colour, padding='0 6px', border_radius='9px', font_size='12px',
+        font_weight='bold', white_space='nowrap'), _h(result))
+
+
+def _table(headers, rows, numeric=(), groups=None):
+    out = [u'<table cellspacing="0" cellpadding="0" style="%s"><thead>' % _TABLE]
+    if groups:
+        out.append(u'<tr>')
+        out.extend(u'<th colspan="%d" style="%s">%s</th>' % (span, _TH_GROUP, _h(label)) for label, span in groups)
+        out.append(u'</tr>')
+    out.append(u'<tr>')
+    out.extend(u'<th style="%s">%s</th>' % (_TH, _h(header)) for header in headers)
+    out.append(u'</tr></thead><tbody>')
+    for row in rows:
+        out.append(u'<tr>')
+        out.extend(u'<td style="%s">%s</td>' % (_TD_NUM if index in numeric else _TD, cell)
+                   for index, cell in enumerate(row))
+        out.append(u'</tr>')
+    out.append(u'</tbody></table>')
+    return u''.join(out)
+
+
+def _banner(passed, headline, details):
+    colour = _COLOURS['passed' if passed else 'failed']
+    return (u'<table role="presentation" cellspacing="0" cellpadding="0" style="%s"><tr><td style="%s">'
+            u'<div style="%s">%s</div><div style="%s">%s</div></td></tr></table>') % (
+        _style(border_collapse='collapse', width='100%'),
+        _style(background=colour, color='#ffffff', padding='16px 18px', border_radius='6px'),
+        _style(font_size='24px', font_weight='bold', letter_spacing='0.5px'), headline,
+        _style(font_size='14px', margin_top='6px'), details)
+
+
+def _session_rows(entries, with_em=False):
+    rows = []
+    for item in entries:
+        kind = item.get('kind')
+        if kind in SUBJECT_KINDS:
+            subject, session = _h(subject_title(item)), u'<em>none</em>' if item.get('result') == 'Stale' else u''
+        else:
+            subject = _h(u'%s %s' % (_PARENT_TITLES.get(kind, 'Job or policy'), _text(item.get('parent')) or '-'))
+            session = _h(item.get('name'))
+        row = [subject, session, _h(_shown_time(item.get('creation_time_utc')) or '-'),
+               _result_badge(item.get('result')), _h(item.get('message')).replace('\n', '<br>')]
+        if with_em:
+            row.insert(0, _h(item.get('em')))
+        rows.append(row)
+    return rows
+
+
+_SESSION_HEADERS = ['Job or policy', 'Session', 'Created (UTC)', 'Result', 'Reason']
+
+
+def _check_rows(report):
+    rows = []
+    subjects_by_check = {}
+    for subject in report.get('subjects') or []:
+        subjects_by_check.setdefault(_check_of(subject), []).append(subject)
+    violations_by_check = {}
+    for item in report.get('violations') or []:
+        check = KIND_CHECK.get(item.get('kind'), 'unknown')
+        violations_by_check[check] = violations_by_check.get(check, 0) + 1
+    for check in _checks(report):
+        verdicts = dict((verdict, 0) for verdict in VERDICTS)
+        for subject in subjects_by_check.get(check, []):
+            verdicts[subject.get('verdict') or 'ok'] = verdicts.get(subject.get('verdict') or 'ok', 0) + 1
+        totals = (report.get('totals') or {}).get(check) or {}
+        if report.get('subjects') is None:  # a report from before the compliance engine: no verdicts
+            row = [_h(CHECK_TITLES.get(check, check))] + [u'-'] * (1 + len(VERDICTS))
+        else:
+            row = [_h(CHECK_TITLES.get(check, check)), _h(len(subjects_by_check.get(check, [])))]
+            row.extend(_h(verdicts.get(verdict, 0)) for verdict in VERDICTS)
+        row.append(_h(totals.get('total', 0)))
+        row.extend(_h(totals.get(result, 0)) for result in ('Success', 'Warning', 'Failed'))
+        row.append(_h((report.get('excluded') or {}).get(check, 0)))
+        count = violations_by_check.get(check, 0)
+        row.append(u'<strong style="color:%s">%d</strong>' % (_COLOURS['failed'], count) if count else u'0')
+        rows.append(row)
+    return rows
+
+
+_CHECK_HEADERS = ['Check', 'All', 'failed', 'stale', 'recovered', 'no sessions', 'disabled', 'ok',
+                  'All', 'Success', 'Warning', 'Failed', 'Excluded', 'Violations']
+_CHECK_GROUPS = [('', 1), ('Jobs, policies or VMs by verdict', 7), ('Sessions in the window by result', 4), ('', 2)]
+
+
+def _subject_rows(report):
+    order = dict((verdict, index) for index, verdict in enumerate(VERDICTS))
+    subjects = sorted(report.get('subjects') or [], key=lambda subject: (
+        order.get(subject.get('verdict'), len(order)), CHECKS.index(_check_of(subject)) if _check_of(subject) in CHECKS else 9,
+        _text(subject.get('parent')), _text(subject.get('name'))))
+    rows = []
+    for subject in subjects:
+        latest = subject.get('latest') or {}
+        counts = subject.get('counts') or {}
+        rows.append([
+            _badge(subject.get('verdict') or 'ok'),
+            _h(KIND_TITLES.get(subject.get('kind'), subject.get('kind'))),
+            _h(subject.get('name')),
+            _h(subject.get('parent') or ''),
+            _h(subject.get('backup_server_name') or ''),
+            (_h(u'%s, ended %s' % (latest.get('result'), _shown_time(latest.get('end_time_utc')) or '-'))
+             if latest else u'<em>none in the window</em>'),
+            _h(_shown_time(subject.get('last_success_end_time_utc')) or '-'),
+            _h(u' / '.join('%d' % (counts.get(result) or 0) for result in ('Success', 'Warning', 'Failed'))),
+        ])
+    return rows
+
+
+_SUBJECT_HEADERS = ['Verdict', 'Kind', 'Name', 'Parent', 'Backup server', 'Newest finished session',
+                    'Last success ended (UTC)', 'Sessions S / W / F']
+
+
+def _page(title, body):
+    return (u'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            u'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            u'<meta name="color-scheme" content="light">'
+            u'<title>%s</title></head>\n<body style="%s">'
+            u'<div style="%s">%s</div></body></html>\n') % (
+        _h(title), _style(margin='0', padding='16px', background='#ffffff', color='#1f2328') + '; ' + _FONT,
+        _style(max_width='1100px', margin='0 auto'), body)
+
+
+def _window_text(report):
+    window = report.get('window') or {}
+    return u'%s to %s' % (_shown_time(window.get('from')) or 'the beginning', _shown_time(window.get('to')) or 'now')
+
+
+def _report_body(name, report, heading='h1'):
+    violations = report.get('violations') or []
+    recovered = report.get('recovered') or []
+    passed = bool(report.get('passed'))
+    headline = u'PASSED: no violation' if passed else u'FAILED: %d violation(s)' % len(violations)
+    shown = _h(name)
+    if report.get('em') and report.get('em') != name:
+        shown += u' (%s)' % _h(report['em'])
+    details = u'Enterprise Manager <strong>%s</strong> &middot; window %s (UTC) &middot; judge %s' % (
+        shown, _h(_window_text(report)), _h(report.get('judge') or '-'))
+    if report.get('fail_on'):
+        details += u' &middot; violations are results in %s' % _h(', '.join(report['fail_on']))
+    if report.get('max_age'):
+        details += u' or no success within %s' % _h(report['max_age'])
+    out = [u'<%s style="%s">Veeam replication compliance: %s</%s>' % (
+        heading, _style(font_size='20px', margin='8px 0 10px 0'), _h(name), heading)]
+    out.append(_banner(passed, _h(headline), details))
+    out.append(u'<h2 style="%s">Counts per check</h2>' % _H2)
+    out.append(_table(_CHECK_HEADERS, _check_rows(report), numeric=range(1, 14), groups=_CHECK_GROUPS))
+    out.append(u'<h2 style="%s">Violations (%d)</h2>' % (_H2, len(violations)))
+    if violations:
+        out.append(_table(_SESSION_HEADERS, _session_rows(violations)))
+    else:
+        out.append(u'<p style="%s">None.</p>' % _MUTED)
+    out.append(u'<h2 style="%s">Recovered sessions (%d)</h2>' % (_H2, len(recovered)))
+    out.append(u'<p style="%s">Sessions with a result in fail_on that a newer finished session of the same job, '
+               u'policy or VM made good: not violations.</p>' % _MUTED)
+    if recovered:
+        out.append(_table(_SESSION_HEADERS, _session_rows(recovered)))
+    subjects = report.get('subjects')
+    if subjects is not None:
+        out.append(u'<h2 style="%s">Jobs, policies and VMs (%d)</h2>' % (_H2, len(subjects)))
+        out.append(_table(_SUBJECT_HEADERS, _subject_rows(report), numeric=(7,)))
+    return u''.join(out)
+
+
+def _footer(generated_at):
+    return u'<p style="%s">Generated %s UTC by the veeam.enterprise_manager session_compliance role. ' \
+           u'Times are UTC.</p>' % (_style(color='#57606a', font_size='12px', margin_top='24px',
+                                           border_top='1px solid #d0d7de', padding_top='8px'),
+                                    _h(_shown_time(generated_at) or 'at an unknown time'))
+
+
+def html_page(data, name=None):
+    """One self-contained HTML page: inline CSS only, no script, no remote asset."""
+    if not is_fleet(data):
+        name, report = _reports_of(data, name)[0]
+        title = u'%s: %s' % ('PASSED' if report.get('passed') else 'FAILED', u'Veeam compliance of %s' % _text(name))
+        return _page(title, _report_body(name, report) + _footer(report.get('generated_at')))
+    pairs = _reports_of(data)
+    passed = bool(data.get('passed'))
+    failing = [name for name, report in pairs if not report.get('passed')]
+    missing = data.get('missing') or []
+    headline = (u'PASSED: %d Enterprise Manager(s), no violation' % len(pairs) if passed else
+                u'FAILED: %d of %d Enterprise Manager(s), %d violation(s)' % (
+                    len(failing) + len(missing), len(pairs) + len(missing), len(data.get('violations') or [])))
+    out = [u'<h1 style="%s">Veeam replication compliance: fleet of %d Enterprise Manager(s)</h1>' % (
+        _style(font_size='20px', margin='8px 0 10px 0'), len(pairs) + len(missing))]
+    out.append(_banner(passed, _h(headline), u'Generated %s UTC' % _h(_shown_time(data.get('generated_at')) or '-')))
+    out.append(u'<h2 style="%s">Enterprise Managers</h2>' % _H2)
+    rows = []
+    for name, report in pairs:
+        entry = (data.get('ems') or {}).get(name) or {}
+        verdicts = entry.get('verdicts') or _verdict_counts(report)
+        rows.append([_h(name), _badge('ok' if report.get('passed') else 'failed'),
+                     _h(len(report.get('violations') or [])), _h(len(report.get('recovered') or [])),
+                     _h(u', '.join(u'%d %s' % (verdicts[verdict], verdict.replace('_', ' '))
+                                   for verdict in VERDICTS if verdicts.get(verdict))) or u'-',
+                     _h(_window_text(report)), _h(_shown_time(report.get('generated_at')) or '-')])
+    for name in missing:
+        rows.append([_h(name), _badge('failed'), u'-', u'-', u'<em>no report: the run failed for this EM</em>', u'-',
+                     u'-'])
+    out.append(_table(['Enterprise Manager', 'Verdict', 'Violations', 'Recovered', 'Subjects', 'Window (UTC)',
+                       'Generated (UTC)'], rows, numeric=(2, 3)))
+    out.append(u'<h2 style="%s">Violations by Enterprise Manager (%d)</h2>' % (_H2, len(data.get('violations') or [])))
+    any_violation = False
+    for name, report in pairs:
+        if report.get('violations'):
+            any_violation = True
+            out.append(u'<h3 style="%s">%s: %d violation(s)</h3>' % (
+                _style(font_size='15px', margin='14px 0 4px 0'), _h(name), len(report['violations'])))
+            out.append(_table(_SESSION_HEADERS, _session_rows(report['violations'])))
+    if not any_violation:
+        out.append(u'<p style="%s">None.</p>' % _MUTED)
+    recovered = data.get('recovered') or []
+    out.append(u'<h2 style="%s">Recovered sessions (%d)</h2>' % (_H2, len(recovered)))
+    if recovered:
+        out.append(_table(['Enterprise Manager'] + _SESSION_HEADERS, _session_rows(recovered, with_em=True)))
+    out.append(u'<h2 style="%s">Counts per Enterprise Manager and check</h2>' % _H2)
+    for name, report in pairs:
+        out.append(u'<h3 style="%s">%s</h3>' % (_style(font_size='15px', margin='14px 0 4px 0'), _h(name)))
+        out.append(_table(_CHECK_HEADERS, _check_rows(report), numeric=range(1, 14), groups=_CHECK_GROUPS))
+    out.append(_footer(data.get('generated_at')))
+    title = u'%s: Veeam compliance of %d Enterprise Manager(s)' % (
+        'PASSED' if passed else 'FAILED', len(pairs) + len(missing))
+    return _page(title, u''.join(out))
+
+
+# ------------------------------------------------------------------------------------------ Prometheus
+
+def _label_value(value):
+    return _text(value).replace('\\', '\\\\').replace('"', '\\"').replace('\n', '\\n')
+
+
+class _Metrics:
+    def __init__(self):
+        self.order, self.meta, self.samples, self.seen = [], {}, {}, set()
+
+    def add(self, name, help_text, labels, value, kind='gauge'):
+        name = METRIC_PREFIX + name
+        if name not in self.meta:
+            self.order.append(name)
+            self.meta[name] = (help_text, kind)
+            self.samples[name] = []
+        key = (name, tuple(labels))
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        self.samples[name].append((labels, value))
+        return True
+
+    def render(self):
+        out = []
+        for name in self.order:
+            help_text, kind = self.meta[name]
+            out.append(u'# HELP %s %s' % (name, help_text.replace('\\', '\\\\').replace('\n', '\\n')))
+            out.append(u'# TYPE %s %s' % (name, kind))
+            for labels, value in self.samples[name]:
+                text = u','.join(u'%s="%s"' % (label, _label_value(val)) for label, val in labels)
+                out.append(u'%s{%s} %s' % (name, text, _number(value)))
+        return u'\n'.join(out) + u'\n'
+
+
+def prometheus_text(data, name=None):
+    """Prometheus text exposition format for node_exporter's textfile collector (no sample timestamps)."""
+    metrics = _Metrics()
+    for name, report in _reports_of(data, name):
+        em = (('em', name),)
+        metrics.add('passed', 'Whether the last compliance report of the Enterprise Manager passed (1) or not (0).',
+                    em, bool(report.get('passed')))
+        generated = _epoch(report.get('generated_at'))
+        if generated is not None:
+            metrics.add('report_timestamp_seconds', 'When the compliance report was generated, in seconds since '
+                        'the epoch.', em, generated)
+        window_from = _epoch((report.get('window') or {}).get('from'))
+        if window_from is not None:
+            metrics.add('window_start_timestamp_seconds', 'Start of the lookback window the report judged, in '
+                        'seconds since the epoch.', em, window_from)
+        violations, recovered = {}, {}
+        for key, counter in (('violations', violations), ('recovered', recovered)):
+            for item in report.get(key) or []:
+                check = KIND_CHECK.get(item.get('kind'), 'unknown')
+                counter[check] = counter.get(check, 0) + 1
+        for check in _checks(report):
+            labels = em + (('check', check),)
+            metrics.add('violations', 'Violations in the last compliance report, per check.', labels,
+                        violations.get(check, 0))
+            metrics.add('recovered_sessions', 'Sessions with a result in fail_on that a newer session made good, '
+                        'per check.', labels, recovered.get(check, 0))
+            totals = (report.get('totals') or {}).get(check) or {}
+            for result in RESULTS:
+                metrics.add('sessions', 'Sessions created in the lookback window, per check and result.',
+                            labels + (('result', result),), totals.get(result, 0))
+            metrics.add('excluded_sessions', 'Sessions left out by exclude, per check.', labels,
+                        (report.get('excluded') or {}).get(check, 0))
+            if report.get('subjects') is None:
+                continue
+            counts = dict((verdict, 0) for verdict in VERDICTS)
+            for subject in report.get('subjects') or []:
+                if _check_of(subject) == check:
+                    counts[subject.get('verdict') or 'ok'] = counts.get(subject.get('verdict') or 'ok', 0) + 1
+            for verdict in VERDICTS:
+                metrics.add('subjects', 'Jobs, policies or VMs per check and verdict.',
+                            labels + (('verdict', verdict),), counts.get(verdict, 0))
+        for subject in report.get('subjects') or []:
+            labels = em + (('check', _check_of(subject)), ('kind', subject.get('kind')), ('id', subject.get('id')),
+                           ('name', subject.get('name')), ('parent', subject.get('parent')),
+                           ('backup_server', subject.get('backup_server_name')))
+            if not metrics.add('subject_ok', 'Whether the job, policy or VM is compliant: 1 unless its verdict is '
+                               'failed or stale.', labels, (subject.get('verdict') or 'ok') not in VIOLATING):
+                continue  # the same subject twice: keep the first, a duplicate series breaks the whole file
+            for verdict in VERDICTS:
+                metrics.add('subject_verdict', 'The verdict of the job, policy or VM (1 for its verdict, 0 for the '
+                            'others).', labels + (('verdict', verdict),), (subject.get('verdict') or 'ok') == verdict)
+            last = _epoch(subject.get('last_success_end_time_utc'))
+            if last is not None:
+                metrics.add('subject_last_success_timestamp_seconds', 'When the newest successful session of the '
+                            'job, policy or VM ended, in seconds since the epoch.', labels, last)
+    return metrics.render()
+
+
+RENDERERS = {
+    'json': to_json,
+    'junit': junit_xml,
+    'html': html_page,
+    'prometheus': prometheus_text,
+}
+SUFFIXES = {
+    'json': '.json',
+    'junit': '.junit.xml',
+    'html': '.html',
+    'prometheus': '.prom',
+}
+
+
+def render(data, fmt, name=None):
+    if fmt not in RENDERERS:
+        raise ReportError('unknown report format %r; known: %s' % (fmt, ', '.join(FORMATS)))
+    if fmt == 'json':
+        return to_json(data)
+    return RENDERERS[fmt](data, name)

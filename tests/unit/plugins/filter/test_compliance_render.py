@@ -1,0 +1,39 @@
+"""The report filters: what they expose and how they report bad input."""
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.veeam.enterprise_manager.plugins.filter.compliance_render import FilterModule
+
+FILTERS = FilterModule().filters()
+REPORT = {'passed': True, 'em': 'em.example.com', 'totals': {'replica_sessions': {'total': 0}}, 'violations': [],
+          'lines': []}
+
+
+def test_the_filters_are_exposed():
+    assert sorted(FILTERS) == ['compliance_fleet', 'compliance_html', 'compliance_json', 'compliance_junit',
+                               'compliance_prometheus', 'compliance_summary']
+
+
+@pytest.mark.parametrize('name', ['compliance_html', 'compliance_json', 'compliance_junit', 'compliance_prometheus',
+                                  'compliance_summary'])
+def test_bad_input_is_a_filter_error_naming_the_filter(name):
+    with pytest.raises(AnsibleFilterError, match='^%s: report must be a compliance report' % name):
+        FILTERS[name]([])
+
+
+def test_the_renderers_take_a_name():
+    assert 'em="em-a"' in FILTERS['compliance_prometheus'](REPORT, name='em-a')
+    assert 'classname="em-a.replica_sessions"' not in FILTERS['compliance_junit'](REPORT, name='em-a')  # no subject
+    assert 'name="em-a: Replication jobs"' in FILTERS['compliance_junit'](REPORT, name='em-a')
+    assert 'em-a (em.example.com)' in FILTERS['compliance_html'](REPORT, name='em-a')
+
+
+def test_fleet_checks_missing():
+    with pytest.raises(AnsibleFilterError, match='missing must be a list of names'):
+        FILTERS['compliance_fleet']({'a': REPORT}, missing='b')
+    fleet = FILTERS['compliance_fleet']({'a': REPORT}, missing=['b'])
+    assert fleet['passed'] is False and fleet['missing'] == ['b']
+    with pytest.raises(AnsibleFilterError, match='^compliance_fleet: two reports are named'):
+        FILTERS['compliance_fleet']([REPORT, REPORT])
