@@ -23,12 +23,16 @@ export VEEAM_EM_HOST VEEAM_EM_PORT VEEAM_EM_USERNAME VEEAM_EM_PASSWORD VEEAM_EM_
 export ANSIBLE_PYTHON_INTERPRETER=${ANSIBLE_PYTHON_INTERPRETER:-$(command -v "$python")}
 export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
 playbook="$here/docs/examples/compliance.yml"
+# The role's report files are kept after the demo, one folder per run.
+reports="$here/build/demo-reports"
+rm -rf "$reports"
 
 echo "== EM simulator at $(field url) (HTTPS, its own CA: $VEEAM_EM_CA_PATH)"
 echo "== 1/2: a week of sessions with failures, and a weekly job that has not run for 8 days."
 echo "==      The role judges each job, policy and VM on its newest finished session: it must fail and list them."
 set +e
-ansible-playbook "$playbook" | tee "$state/failing.log"
+ansible-playbook "$playbook" -e "session_compliance_report_dir=$reports/failing" \
+  -e '{"session_compliance_report_formats": ["json", "junit", "html", "prometheus"]}' | tee "$state/failing.log"
 rc=${PIPESTATUS[0]}
 set -e
 if [ "$rc" -eq 0 ] || ! grep -q 'violation(s) (judge latest' "$state/failing.log" \
@@ -58,7 +62,8 @@ request = urllib.request.Request(url + '/_sim/dataset', data=body.encode(), meth
                                  headers={'Content-Type': 'application/json'})
 urllib.request.urlopen(request, context=ssl.create_default_context(cafile=ca)).read()
 PY
-ansible-playbook "$playbook"
+ansible-playbook "$playbook" -e "session_compliance_report_dir=$reports/healthy" \
+  -e '{"session_compliance_report_formats": ["json", "junit", "html", "prometheus"]}'
 echo "== The role passed on the healthy data set. Logon sessions left open on the simulator:"
 "$python" - "$(field url)" "$VEEAM_EM_CA_PATH" <<'PY'
 import json, sys, urllib.request, ssl
@@ -67,4 +72,6 @@ state = json.load(urllib.request.urlopen(url + '/_sim/state', context=ssl.create
 print(state['open_logon_sessions'])
 sys.exit(1 if state['open_logon_sessions'] else 0)
 PY
+echo "== Report files the role wrote:"
+find "$reports" -type f | sort
 echo "== Demo done."

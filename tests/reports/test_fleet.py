@@ -58,7 +58,7 @@ def three_em_run(simulators, run_playbook, outputs):
     hosts = {}
     for name, sim in simulators.items():
         hosts[name] = {
-            'report_source': os.environ.get('REPORTS_SOURCE', 'sessions'),
+            'report_source': os.environ.get('REPORTS_SOURCE', 'role'),
             'em_host': '127.0.0.1', 'em_port': sim.port, 'em_username': username,
             'em_password': DEFAULT_USERS[username][0], 'em_ca_path': sim.ca_path,
             'em_lookback': utc_iso(WINDOW_FROM), 'em_window_from': utc_iso(WINDOW_FROM),
