@@ -81,7 +81,8 @@ options:
     description:
       - Largest answer accepted from Enterprise Manager, in MiB, counted after decompression (so a small
         compressed answer that inflates beyond it is refused too). Between 1 and 4096.
-      - A page of 100 sessions is well under 1 MiB; raise this only with a very large O(page_size).
+      - A page of 100 sessions is well under 1 MiB; raise this only for very large pages (the C(page_size) option of
+        the modules that read lists).
     type: int
     default: 64
   api_version:

@@ -147,10 +147,12 @@ def good_params(**changes):
     ({'retries': 0}, None),
     ({'host': '  '}, 'host: must not be empty'),
     ({'host': None}, 'missing required arguments: host. Set each as a module option (or in module_defaults), '
-                     'or in its environment variable: host from VEEAM_EM_HOST; or give session (a logon shared through veeam.enterprise_manager.logon_session)'),
+                     'or in its environment variable: host from VEEAM_EM_HOST; or give session (a logon shared '
+                     'through veeam.enterprise_manager.logon_session)'),
     ({'host': None, 'password': None}, 'missing required arguments: host, password. Set each as a module option '
                                        '(or in module_defaults), or in its environment variable: host from '
-                                       'VEEAM_EM_HOST, password from VEEAM_EM_PASSWORD; or give session (a logon shared through veeam.enterprise_manager.logon_session)'),
+                                       'VEEAM_EM_HOST, password from VEEAM_EM_PASSWORD; or give session (a logon '
+                                       'shared through veeam.enterprise_manager.logon_session)'),
     ({'host': 'user:pw@em.example.com'}, 'host: holds user information (@); give the host name or address alone, '
                                          'and the credentials with username and password'),
     ({'host': 'em.example.com/api'}, "host: 'em.example.com/api' holds a path (/); give the host name or address "
