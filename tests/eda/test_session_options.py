@@ -60,7 +60,7 @@ def test_documentation_matches_the_arguments_and_their_defaults(source):
     import yaml  # pylint: disable=import-outside-toplevel
     utils = source.load_module_utils()
     documented = yaml.safe_load(source.DOCUMENTATION)['options']
-    connection = utils['_connection'].CONNECTION_OPTIONS
+    connection = source.source_connection_options(utils['_connection'])
     own = {'kinds', 'results', 'interval', 'lookback', 'emit_existing', 'state_file', 'hosts'}
     assert set(documented) == set(connection) | own
     for name, definition in connection.items():

@@ -87,6 +87,11 @@ options:
         429, 502, 503 or 504.
     type: int
     default: 3
+  max_response_size:
+    description:
+      - Largest answer accepted from EM, in MiB, counted after decompression. Between 1 and 4096.
+    type: int
+    default: 64
   api_version:
     description:
       - REST API version to log on with; V(latest) takes the newest the server offers.
@@ -291,10 +296,23 @@ def _as_list(value: Any, option: str) -> list[str]:
     return list(value)
 
 
+def source_connection_options(connection: Any) -> dict[str, Any]:
+    """The modules' connection options but ``session``: a source keeps its own logon for as long as it runs.
+
+    Without a session to borrow, host, username and password are required here.
+    """
+    options = {
+        name: dict(definition) for name, definition in connection.CONNECTION_OPTIONS.items() if name != "session"
+    }
+    for name in ("host", "username", "password"):
+        options[name]["required"] = True
+    return options
+
+
 def connection_params(args: dict[str, Any], environ: Any, connection: Any) -> dict[str, Any]:
     """The connection options, from the arguments, else their ``VEEAM_EM_*`` variable, else the default."""
     params = {}
-    for name, definition in connection.CONNECTION_OPTIONS.items():
+    for name, definition in source_connection_options(connection).items():
         value = args.get(name)
         source = name
         if value is None and definition.get("env") and environ.get(definition["env"]) not in (None, ""):
@@ -330,7 +348,7 @@ def parse_options(args: dict[str, Any], environ: Any, utils: dict[str, Any]) -> 
     """Every argument checked and converted; raises ConfigurationError naming the argument."""
     # ansible-rulebook adds its own arguments (eda_feedback_queue); they are not the user's.
     args = {name: value for name, value in (args or {}).items() if not name.startswith("eda_")}
-    known = set(utils["_connection"].CONNECTION_OPTIONS) | {
+    known = set(source_connection_options(utils["_connection"])) | {
         "kinds", "results", "interval", "lookback", "emit_existing", "state_file", "hosts",
     }
     unknown = sorted(set(args) - known)
