@@ -167,6 +167,24 @@ importer: build ## galaxy-importer on the tarball (fails on reported errors)
 	  GALAXY_IMPORTER_CONFIG=$(IMPORTER_CONFIG) python -m galaxy_importer.main $(TARBALL) 2>&1 | tee importer.log
 	$(VENV_PYTHON) tools/check_importer.py $(BUILD)/importer.log $(BUILD)/importer_result.json
 
+# ---------------------------------------------------------------------------- ansible-core matrix
+
+# tools/compat.py: for every ansible-core minor from requires_ansible (meta/runtime.yml) to the newest
+# release on PyPI, a venv build/compat/<minor>/venv (reused while its stamp matches: same Python,
+# same requirements), the tarball from `make build` installed with that version's ansible-galaxy,
+# then `ansible-test units` and the integration targets from the installed copy. 2.20+ need Python
+# 3.12+, found with pyenv or on PATH; none found fails the run (a version is never skipped).
+# The last line is `N passed, N failed` over all versions (CI reads it).
+# Example: make compat COMPAT_VERSIONS="2.16 2.21" COMPAT_ARGS=--no-integration
+COMPAT_DIR := $(BUILD)/compat
+COMPAT_VERSIONS ?=
+COMPAT_ARGS ?=
+
+.PHONY: compat
+compat: build ## Unit tests + integration targets under every ansible-core minor (2.16 to newest)
+	$(PYTHON) tools/compat.py --tarball $(TARBALL) --root $(COMPAT_DIR) \
+	  $(if $(strip $(COMPAT_VERSIONS)),--versions "$(COMPAT_VERSIONS)") $(COMPAT_ARGS)
+
 # ---------------------------------------------------------------------------- everything
 
 # Fast failures first; functional last, so the final line is a pytest summary (CI reads it).
