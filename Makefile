@@ -148,7 +148,7 @@ docs-lint: $(VENV_STAMP) collection ## antsibull-docs plugin docs lint + antsibu
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD) $(VENV_PYTHON) tools/gen_module_docs.py --check
 
 .PHONY: docs
-docs: $(VENV_STAMP) collection ## Regenerate docs/modules/*.md from the module documentation
+docs: $(VENV_STAMP) collection ## Regenerate docs/modules/*.md and docs/roles/*.md (module docs, role argument specs)
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD) $(VENV_PYTHON) tools/gen_module_docs.py
 
 # ---------------------------------------------------------------------------- packaging
