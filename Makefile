@@ -43,10 +43,11 @@ export PATH := $(VENV_BIN):$(PATH)
 export VIRTUAL_ENV := $(VENV)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-# ansible-test sanity tests to skip. None: with --python $(ANSIBLE_TEST_PYTHON) and the get-pip
-# stand-in, all 24 sanity tests run locally; none needs Docker (--docker is never used) and
-# the only network they need is PyPI, for their per-test venvs (cached after the first run).
-# Tests whose tool is absent (pwsh for pslint, shellcheck) are skipped by ansible-test itself.
+# ansible-test sanity tests to skip. None: with --python $(ANSIBLE_TEST_PYTHON), the get-pip
+# stand-in and shellcheck (installed by `make system-packages` when missing), all sanity tests
+# run locally; none needs Docker (--docker is never used) and the only network they need is
+# PyPI, for their per-test venvs (cached in ~/.ansible per HOME after the first run).
+# Without shellcheck, ansible-test would skip its test silently, hence system-packages.
 # Example: make sanity SANITY_SKIP="pylint" SANITY_ARGS="-v"
 SANITY_SKIP ?=
 SANITY_ARGS ?=
@@ -64,7 +65,7 @@ endef
 
 .PHONY: help
 help: ## Show this help
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 # ---------------------------------------------------------------------------- environment
 
@@ -87,6 +88,24 @@ collection: ## Copy the collection into build/ansible_collections/veeam/enterpri
 # (tools/get_pip_standin.py) seeds pip with ensurepip and pip-installs the requested version,
 # which also makes ansible-test usable for air-gapped users. The pip version is read from
 # the installed ansible-test, so an ansible-core upgrade is followed automatically.
+# Debian packages the checks need beyond make, git, tar and python3-venv: shellcheck (the
+# shellcheck sanity test; tools/*.sh). Installed with apt-get only when missing (idempotent), as
+# root or through sudo; without apt-get it fails with what to install.
+SYSTEM_PACKAGES := shellcheck
+.PHONY: system-packages
+system-packages: ## Install the Debian packages the checks need (shellcheck) when missing
+	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v "$$p" >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; \
+	else echo "system-packages: missing$$missing; install them (Debian: apt-get install$$missing) as root" >&2; exit 1; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "system-packages: missing$$missing and there is no apt-get; install them with your package manager" >&2; exit 1; fi; \
+	echo "system-packages: installing$$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 \
+	  || { $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends $$missing; }; \
+	for p in $$missing; do command -v "$$p" >/dev/null || { echo "system-packages: $$p still missing" >&2; exit 1; }; done
+
 .PHONY: get-pip
 get-pip: $(VENV_STAMP) ## Install the offline get-pip stand-in into ~/.ansible/test/cache
 	$(VENV_PYTHON) tools/install_get_pip.py
@@ -94,7 +113,7 @@ get-pip: $(VENV_STAMP) ## Install the offline get-pip stand-in into ~/.ansible/t
 # ---------------------------------------------------------------------------- checks
 
 .PHONY: sanity
-sanity: $(VENV_STAMP) collection get-pip sanity-ignores ## ansible-test sanity (all tests; none needs docker here)
+sanity: $(VENV_STAMP) $(if $(filter shellcheck,$(SANITY_SKIP)),,system-packages) collection get-pip sanity-ignores ## ansible-test sanity (all tests; none needs docker here)
 	cd $(COLLECTION_DIR) && $(ANSIBLE_TEST) sanity --python $(ANSIBLE_TEST_PYTHON) \
 	  $(addprefix --skip-test ,$(SANITY_SKIP)) $(SANITY_ARGS)
 
@@ -189,17 +208,15 @@ compat: build ## Unit tests + integration targets under every ansible-core minor
 
 # Fast failures first; functional last, so the final line is a pytest summary (CI reads it).
 .PHONY: test
-test: venv collection get-pip sanity-ignores units docs-lint lint sanity build importer integration functional ## Run the whole pipeline
+test: venv system-packages collection get-pip sanity-ignores units docs-lint lint sanity build importer integration functional ## Run the whole pipeline
 
 .PHONY: demo
-demo: $(VENV_STAMP) collection ## Run tools/demo.sh, if it exists
-	@if [ -f tools/demo.sh ]; then ANSIBLE_COLLECTIONS_PATH=$(BUILD) PYTHON=$(VENV_PYTHON) bash tools/demo.sh; \
-	else echo "demo: tools/demo.sh does not exist yet"; fi
+demo: $(VENV_STAMP) collection ## Run the role against the simulator: seeded failures (must fail), then healthy data (must pass)
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD) PYTHON=$(VENV_PYTHON) bash tools/demo.sh
 
 .PHONY: bench
-bench: $(VENV_STAMP) collection ## Run tools/bench.py, if it exists
-	@if [ -f tools/bench.py ]; then PYTHONPATH=$(BUILD) python tools/bench.py --write docs/performance.md; \
-	else echo "bench: tools/bench.py does not exist yet"; fi
+bench: $(VENV_STAMP) collection ## Benchmark the modules against the simulator and rewrite docs/performance.md
+	PYTHONPATH=$(BUILD) python tools/bench.py --write docs/performance.md
 
 .PHONY: clean
 clean: ## Remove build/ and test leftovers (keeps .venv)

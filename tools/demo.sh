@@ -13,9 +13,13 @@ server=$("$python" "$here/tools/sim.py" start --state-dir "$state" -- --seed 42 
 field() { "$python" -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$server" "$1"; }
 
 # What an AWX credential would inject. The password goes through the environment, never the command line.
-export VEEAM_EM_HOST=127.0.0.1 VEEAM_EM_PORT=$(field port) VEEAM_EM_USERNAME=$(field username)
+# Assigned first, exported after: `export X=$(...)` would hide a failing command (shellcheck SC2155).
+VEEAM_EM_HOST=127.0.0.1
+VEEAM_EM_PORT=$(field port)
+VEEAM_EM_USERNAME=$(field username)
 VEEAM_EM_PASSWORD=$(field password)
-export VEEAM_EM_PASSWORD VEEAM_EM_CA_PATH=$(field ca_path)
+VEEAM_EM_CA_PATH=$(field ca_path)
+export VEEAM_EM_HOST VEEAM_EM_PORT VEEAM_EM_USERNAME VEEAM_EM_PASSWORD VEEAM_EM_CA_PATH
 export ANSIBLE_PYTHON_INTERPRETER=${ANSIBLE_PYTHON_INTERPRETER:-$(command -v "$python")}
 export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
 playbook="$here/docs/examples/compliance.yml"

@@ -102,3 +102,47 @@ def test_em_action_group_lists_every_module():
     assert len(listed) == len(set(listed)), 'em action group lists a module twice: %r' % listed
     assert sorted(set(MODULE_NAMES) - set(listed)) == [], 'modules missing from the em action group'
     assert sorted(set(listed) - set(MODULE_NAMES)) == [], 'em action group entries without a module'
+
+
+def documented_authors():
+    """{where: author list} for every plugin documentation and role entry point of the collection."""
+    found = {}
+    plugins = os.path.join(COLLECTION_ROOT, 'plugins')
+    for plugin_type in sorted(os.listdir(plugins)):
+        folder = os.path.join(plugins, plugin_type)
+        if plugin_type in ('module_utils', 'doc_fragments') or not os.path.isdir(folder):
+            continue
+        for filename in sorted(os.listdir(folder)):
+            path = os.path.join(folder, filename)
+            doc = None
+            if filename.endswith('.py') and not filename.startswith('_'):
+                doc = getattr(importlib.import_module('ansible_collections.veeam.enterprise_manager.plugins.%s.%s'
+                                                      % (plugin_type, filename[:-3])), 'DOCUMENTATION', None)
+            elif filename.endswith(('.yml', '.yaml')):
+                with open(path, encoding='utf-8') as handle:
+                    doc = (yaml.safe_load(handle) or {}).get('DOCUMENTATION')
+            if doc:
+                doc = yaml.safe_load(doc) if isinstance(doc, str) else doc
+                found['plugins/%s/%s' % (plugin_type, filename)] = doc.get('author')
+    roles = os.path.join(COLLECTION_ROOT, 'roles')
+    for role in sorted(os.listdir(roles)) if os.path.isdir(roles) else []:
+        specs = os.path.join(roles, role, 'meta', 'argument_specs.yml')
+        if os.path.exists(specs):
+            with open(specs, encoding='utf-8') as handle:
+                for name, entry in (yaml.safe_load(handle).get('argument_specs') or {}).items():
+                    found['roles/%s entry point %s' % (role, name)] = entry.get('author')
+        meta = os.path.join(roles, role, 'meta', 'main.yml')
+        if os.path.exists(meta):
+            with open(meta, encoding='utf-8') as handle:
+                found['roles/%s/meta/main.yml' % role] = ((yaml.safe_load(handle) or {}).get('galaxy_info') or {}).get('author')
+    return found
+
+
+def test_every_plugin_and_role_names_the_collection_authors():
+    with open(os.path.join(COLLECTION_ROOT, 'galaxy.yml'), encoding='utf-8') as handle:
+        authors = yaml.safe_load(handle)['authors']
+    found = documented_authors()
+    assert any(where.startswith('plugins/modules/') for where in found), found
+    differ = dict((where, author) for where, author in found.items()
+                  if (author if isinstance(author, list) else [author]) != authors)
+    assert not differ, 'authors differ from galaxy.yml %r: %r' % (authors, differ)
