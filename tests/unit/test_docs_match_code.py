@@ -17,6 +17,7 @@ Generic on purpose: every file in plugins/modules is checked, so a new module is
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import ast
 import importlib
 import os
 
@@ -26,7 +27,7 @@ import yaml
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _resources as res
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils._info_module import InfoModuleSpec
 
-COLLECTION_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
+COLLECTION_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 MODULES_DIR = os.path.join(COLLECTION_ROOT, 'plugins', 'modules')
 PACKAGE = 'ansible_collections.veeam.enterprise_manager.plugins.modules'
 
@@ -104,6 +105,17 @@ def test_em_action_group_lists_every_module():
     assert sorted(set(listed) - set(MODULE_NAMES)) == [], 'em action group entries without a module'
 
 
+def python_documentation(path):
+    """The DOCUMENTATION string of a plugin file, read without importing it."""
+    with open(path, encoding='utf-8') as handle:
+        tree = ast.parse(handle.read(), path)
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, 'id', None) == 'DOCUMENTATION' for t in node.targets) \
+                and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            return node.value.value
+    return None
+
+
 def documented_authors():
     """{where: author list} for every plugin documentation and role entry point of the collection."""
     found = {}
@@ -116,8 +128,7 @@ def documented_authors():
             path = os.path.join(folder, filename)
             doc = None
             if filename.endswith('.py') and not filename.startswith('_'):
-                doc = getattr(importlib.import_module('ansible_collections.veeam.enterprise_manager.plugins.%s.%s'
-                                                      % (plugin_type, filename[:-3])), 'DOCUMENTATION', None)
+                doc = python_documentation(path)
             elif filename.endswith(('.yml', '.yaml')):
                 with open(path, encoding='utf-8') as handle:
                     doc = (yaml.safe_load(handle) or {}).get('DOCUMENTATION')
