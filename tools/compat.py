@@ -190,8 +190,9 @@ def clean_environment(venv):
 
 def requirement_stamp(minor, python_path, python_ver):
     digest = hashlib.sha256()
-    digest.update(('%s\n%s\nansible-core==%s.*\n%s\n' % (python_ver, os.path.realpath(python_path), minor_text(minor),
-                                                        ' '.join(TEST_PACKAGES))).encode())
+    text = '%s\n%s\nansible-core==%s.*\n%s\n' % (python_ver, os.path.realpath(python_path), minor_text(minor),
+                                                 ' '.join(TEST_PACKAGES))
+    digest.update(text.encode())
     for name in REQUIREMENT_FILES:
         with open(os.path.join(ROOT, name), 'rb') as handle:
             digest.update(handle.read())
@@ -339,9 +340,9 @@ def main(argv=None):
 
     print('', flush=True)
     print('compat: ansible-core matrix (%d s in all)' % (time.time() - started))
-    print('  %-6s %-9s %-7s %-20s %-20s %s' % ('minor', 'core', 'python', 'units', 'integration', 'time'))
+    print('  %-6s %-9s %-7s %-22s %-22s %s' % ('minor', 'core', 'python', 'units', 'integration', 'time'))
     for result in results:
-        print('  %-6s %-9s %-7s %-20s %-20s %4d s%s' % (
+        print('  %-6s %-9s %-7s %-22s %-22s %4d s%s' % (
             result['minor'], result['core'], result['python'], counts_text(result['units']),
             counts_text(result['integration']), result.get('seconds', 0),
             ('  ' + '; '.join(result['problems'])) if result['problems'] else ''))

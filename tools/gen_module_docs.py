@@ -640,7 +640,7 @@ def main(argv=None):
     arguments = argparse.ArgumentParser(description='Generate docs/modules/<module>.md and docs/roles/<role>.md '
                                                     'from ansible-doc.')
     arguments.add_argument('--check', action='store_true',
-                        help='write nothing; exit 1 if a page is missing, out of date or stale')
+                           help='write nothing; exit 1 if a page is missing, out of date or stale')
     args = arguments.parse_args(argv)
     try:
         pages = generated_pages()
