@@ -1,7 +1,9 @@
 # Developer tooling for the veeam.enterprise_manager collection.
 #
 # Needs only python3 (with venv/ensurepip), GNU make, git and tar: `make test` builds
-# everything else (.venv, the ansible_collections/ tree, the get-pip stand-in) itself.
+# everything else (.venv, the ansible_collections/ tree, the get-pip stand-in) itself, and
+# installs shellcheck with apt-get when it is missing (`make system-packages`). `make compat`
+# also needs a Python 3.12+ (pyenv or PATH) for ansible-core 2.20 and newer.
 # `make help` lists the targets.
 
 SHELL := /bin/bash
@@ -83,11 +85,6 @@ collection: ## Copy the collection into build/ansible_collections/veeam/enterpri
 	$(call copy_tree,$(COLLECTION_DIR))
 	@echo "Collection tree: $(COLLECTION_DIR) ($$(find '$(COLLECTION_DIR)' -type f | wc -l) files)"
 
-# ansible-test bootstraps pip in its sanity/units venvs with a get-pip.py it downloads from
-# ci-files.testing.ansible.com, unreachable here; it uses a cached copy first. The stand-in
-# (tools/get_pip_standin.py) seeds pip with ensurepip and pip-installs the requested version,
-# which also makes ansible-test usable for air-gapped users. The pip version is read from
-# the installed ansible-test, so an ansible-core upgrade is followed automatically.
 # Debian packages the checks need beyond make, git, tar and python3-venv: shellcheck (the
 # shellcheck sanity test; tools/*.sh). Installed with apt-get only when missing (idempotent), as
 # root or through sudo; without apt-get it fails with what to install.
@@ -106,6 +103,11 @@ system-packages: ## Install the Debian packages the checks need (shellcheck) whe
 	  || { $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends $$missing; }; \
 	for p in $$missing; do command -v "$$p" >/dev/null || { echo "system-packages: $$p still missing" >&2; exit 1; }; done
 
+# ansible-test bootstraps pip in its sanity/units venvs with a get-pip.py it downloads from
+# ci-files.testing.ansible.com, unreachable here; it uses a cached copy first. The stand-in
+# (tools/get_pip_standin.py) seeds pip with ensurepip and pip-installs the requested version,
+# which also makes ansible-test usable for air-gapped users. The pip version is read from
+# the installed ansible-test, so an ansible-core upgrade is followed automatically.
 .PHONY: get-pip
 get-pip: $(VENV_STAMP) ## Install the offline get-pip stand-in into ~/.ansible/test/cache
 	$(VENV_PYTHON) tools/install_get_pip.py
