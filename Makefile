@@ -1,7 +1,9 @@
 # Developer tooling for the veeam.enterprise_manager collection.
 #
 # Needs only python3 (with venv/ensurepip), GNU make, git and tar: `make test` builds
-# everything else (.venv, the ansible_collections/ tree, the get-pip stand-in) itself.
+# everything else (.venv, the ansible_collections/ tree, the get-pip stand-in) itself, and
+# installs shellcheck with apt-get when it is missing (`make system-packages`). `make compat`
+# also needs a Python 3.12+ (pyenv or PATH) for ansible-core 2.20 and newer.
 # `make help` lists the targets.
 
 SHELL := /bin/bash
@@ -43,10 +45,11 @@ export PATH := $(VENV_BIN):$(PATH)
 export VIRTUAL_ENV := $(VENV)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-# ansible-test sanity tests to skip. None: with --python $(ANSIBLE_TEST_PYTHON) and the get-pip
-# stand-in, all 24 sanity tests run locally; none needs Docker (--docker is never used) and
-# the only network they need is PyPI, for their per-test venvs (cached after the first run).
-# Tests whose tool is absent (pwsh for pslint, shellcheck) are skipped by ansible-test itself.
+# ansible-test sanity tests to skip. None: with --python $(ANSIBLE_TEST_PYTHON), the get-pip
+# stand-in and shellcheck (installed by `make system-packages` when missing), all sanity tests
+# run locally; none needs Docker (--docker is never used) and the only network they need is
+# PyPI, for their per-test venvs (cached in ~/.ansible per HOME after the first run).
+# Without shellcheck, ansible-test would skip its test silently, hence system-packages.
 # Example: make sanity SANITY_SKIP="pylint" SANITY_ARGS="-v"
 SANITY_SKIP ?=
 SANITY_ARGS ?=
@@ -64,7 +67,7 @@ endef
 
 .PHONY: help
 help: ## Show this help
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 # ---------------------------------------------------------------------------- environment
 
@@ -82,6 +85,24 @@ collection: ## Copy the collection into build/ansible_collections/veeam/enterpri
 	$(call copy_tree,$(COLLECTION_DIR))
 	@echo "Collection tree: $(COLLECTION_DIR) ($$(find '$(COLLECTION_DIR)' -type f | wc -l) files)"
 
+# Debian packages the checks need beyond make, git, tar and python3-venv: shellcheck (the
+# shellcheck sanity test; tools/*.sh). Installed with apt-get only when missing (idempotent), as
+# root or through sudo; without apt-get it fails with what to install.
+SYSTEM_PACKAGES := shellcheck
+.PHONY: system-packages
+system-packages: ## Install the Debian packages the checks need (shellcheck) when missing
+	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v "$$p" >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; \
+	else echo "system-packages: missing$$missing; install them (Debian: apt-get install$$missing) as root" >&2; exit 1; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "system-packages: missing$$missing and there is no apt-get; install them with your package manager" >&2; exit 1; fi; \
+	echo "system-packages: installing$$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 \
+	  || { $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends $$missing; }; \
+	for p in $$missing; do command -v "$$p" >/dev/null || { echo "system-packages: $$p still missing" >&2; exit 1; }; done
+
 # ansible-test bootstraps pip in its sanity/units venvs with a get-pip.py it downloads from
 # ci-files.testing.ansible.com, unreachable here; it uses a cached copy first. The stand-in
 # (tools/get_pip_standin.py) seeds pip with ensurepip and pip-installs the requested version,
@@ -94,7 +115,7 @@ get-pip: $(VENV_STAMP) ## Install the offline get-pip stand-in into ~/.ansible/t
 # ---------------------------------------------------------------------------- checks
 
 .PHONY: sanity
-sanity: $(VENV_STAMP) collection get-pip sanity-ignores ## ansible-test sanity (all tests; none needs docker here)
+sanity: $(VENV_STAMP) $(if $(filter shellcheck,$(SANITY_SKIP)),,system-packages) collection get-pip sanity-ignores ## ansible-test sanity (all tests; none needs docker here)
 	cd $(COLLECTION_DIR) && $(ANSIBLE_TEST) sanity --python $(ANSIBLE_TEST_PYTHON) \
 	  $(addprefix --skip-test ,$(SANITY_SKIP)) $(SANITY_ARGS)
 
@@ -148,7 +169,7 @@ docs-lint: $(VENV_STAMP) collection ## antsibull-docs plugin docs lint + antsibu
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD) $(VENV_PYTHON) tools/gen_module_docs.py --check
 
 .PHONY: docs
-docs: $(VENV_STAMP) collection ## Regenerate docs/modules/*.md from the module documentation
+docs: $(VENV_STAMP) collection ## Regenerate docs/modules/*.md and docs/roles/*.md (module docs, role argument specs)
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD) $(VENV_PYTHON) tools/gen_module_docs.py
 
 # ---------------------------------------------------------------------------- event-driven ansible
@@ -193,21 +214,37 @@ importer: build ## galaxy-importer on the tarball (fails on reported errors)
 	  GALAXY_IMPORTER_CONFIG=$(IMPORTER_CONFIG) python -m galaxy_importer.main $(TARBALL) 2>&1 | tee importer.log
 	$(VENV_PYTHON) tools/check_importer.py $(BUILD)/importer.log $(BUILD)/importer_result.json
 
+# ---------------------------------------------------------------------------- ansible-core matrix
+
+# tools/compat.py: for every ansible-core minor from requires_ansible (meta/runtime.yml) to the newest
+# release on PyPI, a venv build/compat/<minor>/venv (reused while its stamp matches: same Python,
+# same requirements), the tarball from `make build` installed with that version's ansible-galaxy,
+# then `ansible-test units` and the integration targets from the installed copy. 2.20+ need Python
+# 3.12+, found with pyenv or on PATH; none found fails the run (a version is never skipped).
+# The last line is `N passed, N failed` over all versions (CI reads it).
+# Example: make compat COMPAT_VERSIONS="2.16 2.21" COMPAT_ARGS=--no-integration
+COMPAT_DIR := $(BUILD)/compat
+COMPAT_VERSIONS ?=
+COMPAT_ARGS ?=
+
+.PHONY: compat
+compat: build ## Unit tests + integration targets under every ansible-core minor (2.16 to newest)
+	$(PYTHON) tools/compat.py --tarball $(TARBALL) --root $(COMPAT_DIR) \
+	  $(if $(strip $(COMPAT_VERSIONS)),--versions "$(COMPAT_VERSIONS)") $(COMPAT_ARGS)
+
 # ---------------------------------------------------------------------------- everything
 
 # Fast failures first; functional last, so the final line is a pytest summary (CI reads it).
 .PHONY: test
-test: venv collection get-pip sanity-ignores units docs-lint lint sanity build importer integration eda reports functional ## Run the whole pipeline
+test: venv system-packages collection get-pip sanity-ignores units docs-lint lint sanity build importer integration eda reports functional ## Run the whole pipeline
 
 .PHONY: demo
-demo: $(VENV_STAMP) collection ## Run tools/demo.sh, if it exists
-	@if [ -f tools/demo.sh ]; then ANSIBLE_COLLECTIONS_PATH=$(BUILD) PYTHON=$(VENV_PYTHON) bash tools/demo.sh; \
-	else echo "demo: tools/demo.sh does not exist yet"; fi
+demo: $(VENV_STAMP) collection ## Run the role against the simulator: seeded failures (must fail), then healthy data (must pass)
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD) PYTHON=$(VENV_PYTHON) bash tools/demo.sh
 
 .PHONY: bench
-bench: $(VENV_STAMP) collection ## Run tools/bench.py, if it exists
-	@if [ -f tools/bench.py ]; then PYTHONPATH=$(BUILD) python tools/bench.py --write docs/performance.md; \
-	else echo "bench: tools/bench.py does not exist yet"; fi
+bench: $(VENV_STAMP) collection ## Benchmark the modules against the simulator and rewrite docs/performance.md
+	PYTHONPATH=$(BUILD) python tools/bench.py --write docs/performance.md
 
 .PHONY: clean
 clean: ## Remove build/ and test leftovers (keeps .venv)

@@ -14,6 +14,7 @@ server=$("$python" "$here/tools/sim.py" start --state-dir "$state" -- --seed 42 
 field() { "$python" -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$server" "$1"; }
 
 # What an AWX credential would inject. The password goes through the environment, never the command line.
+# Assigned first, exported after: `export X=$(...)` would hide a failing command (shellcheck SC2155).
 VEEAM_EM_HOST=127.0.0.1
 VEEAM_EM_PORT=$(field port)
 VEEAM_EM_USERNAME=$(field username)

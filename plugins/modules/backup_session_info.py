@@ -19,7 +19,7 @@ description:
   - Unlike C(GET /backupSessions), which only lists the sessions of the last 30 days, the query service reaches
     the whole history Enterprise Manager keeps.
 author:
-  - Veeam Enterprise Manager collection maintainers (@veeam-enterprise-manager)
+  - Veeam Enterprise Manager maintainers (@veeam-enterprise-manager)
 extends_documentation_fragment:
   - veeam.enterprise_manager.connection
   - veeam.enterprise_manager.session_filters

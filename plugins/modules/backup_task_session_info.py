@@ -16,7 +16,7 @@ description:
     query service (query type C(BackupTaskSession)). This is where the reason a backup failed is.
   - Every filter is sent to the server; results come newest first.
 author:
-  - Veeam Enterprise Manager collection maintainers (@veeam-enterprise-manager)
+  - Veeam Enterprise Manager maintainers (@veeam-enterprise-manager)
 extends_documentation_fragment:
   - veeam.enterprise_manager.connection
   - veeam.enterprise_manager.session_filters

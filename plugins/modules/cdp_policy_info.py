@@ -18,7 +18,7 @@ description:
   - Returns each policy's recovery point objective in seconds (RV(policies[].rpo_seconds)), read from its
     scheduling options.
 author:
-  - Veeam Enterprise Manager collection maintainers (@veeam-enterprise-manager)
+  - Veeam Enterprise Manager maintainers (@veeam-enterprise-manager)
 extends_documentation_fragment:
   - veeam.enterprise_manager.connection
   - veeam.enterprise_manager.attributes

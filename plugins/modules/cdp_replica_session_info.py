@@ -18,7 +18,7 @@ description:
   - A failed session often has an empty RV(sessions[].failure_message); the reason is then on its task sessions,
     see M(veeam.enterprise_manager.cdp_replica_task_session_info).
 author:
-  - Veeam Enterprise Manager collection maintainers (@veeam-enterprise-manager)
+  - Veeam Enterprise Manager maintainers (@veeam-enterprise-manager)
 extends_documentation_fragment:
   - veeam.enterprise_manager.connection
   - veeam.enterprise_manager.session_filters

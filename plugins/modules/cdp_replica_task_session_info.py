@@ -17,7 +17,7 @@ description:
   - Every filter but O(result) is sent to the server. The query service offers no result filter for this
     type, so O(result) is applied while paging, page by page. Results come newest first.
 author:
-  - Veeam Enterprise Manager collection maintainers (@veeam-enterprise-manager)
+  - Veeam Enterprise Manager maintainers (@veeam-enterprise-manager)
 extends_documentation_fragment:
   - veeam.enterprise_manager.connection
   - veeam.enterprise_manager.session_filters

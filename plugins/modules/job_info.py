@@ -19,7 +19,7 @@ description:
     stops producing sessions; the P(veeam.enterprise_manager.session_compliance#role) role reports such jobs
     as V(disabled) instead of stale.
 author:
-  - Veeam Enterprise Manager collection maintainers (@veeam-enterprise-manager)
+  - Veeam Enterprise Manager maintainers (@veeam-enterprise-manager)
 extends_documentation_fragment:
   - veeam.enterprise_manager.connection
   - veeam.enterprise_manager.attributes

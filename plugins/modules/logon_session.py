@@ -23,7 +23,7 @@ description:
   - Enterprise Manager ends a logon session after 15 idle minutes. A task that finds its session refused logs on
     for itself, with a warning, if it has O(username) and O(password) too, and fails if it has not.
 author:
-  - Veeam Enterprise Manager collection maintainers (@veeam-enterprise-manager)
+  - Veeam Enterprise Manager maintainers (@veeam-enterprise-manager)
 extends_documentation_fragment:
   - veeam.enterprise_manager.connection
 options:

@@ -17,7 +17,7 @@ description:
   - Every filter is sent to the server; results come newest first. For this type the query service
     filters and sorts on C(CreationTime), which the module uses for O(created_after) and O(created_before).
 author:
-  - Veeam Enterprise Manager collection maintainers (@veeam-enterprise-manager)
+  - Veeam Enterprise Manager maintainers (@veeam-enterprise-manager)
 extends_documentation_fragment:
   - veeam.enterprise_manager.connection
   - veeam.enterprise_manager.session_filters

@@ -28,7 +28,7 @@ description:
     the module fails, naming the likely causes, unless O(allow_empty=true).
   - The P(veeam.enterprise_manager.session_compliance#role) role runs this module once per Enterprise Manager.
 author:
-  - Veeam Enterprise Manager collection maintainers (@veeam-enterprise-manager)
+  - Veeam Enterprise Manager maintainers (@veeam-enterprise-manager)
 extends_documentation_fragment:
   - veeam.enterprise_manager.connection
   - veeam.enterprise_manager.attributes

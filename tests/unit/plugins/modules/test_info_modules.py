@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
+from ansible_collections.veeam.enterprise_manager.tests.unit.module_args import patch_module_args
 
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _client as em_client
 from ansible_collections.veeam.enterprise_manager.plugins.modules import (
