@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: backup_session_info
 short_description: List backup job sessions from Veeam Backup Enterprise Manager
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Reads backup job sessions, one per run of a backup, backup copy, agent or file share backup job, through the
     Enterprise Manager query service (query type C(BackupJobSession)).

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: backup_task_session_info
 short_description: List backup task sessions (one per VM) from Veeam Backup Enterprise Manager
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Reads backup task sessions, one per VM and backup job session, through the Enterprise Manager
     query service (query type C(BackupTaskSession)). This is where the reason a backup failed is.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: logon_session
 short_description: Log on to Veeam Backup Enterprise Manager once, for many tasks
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - With O(state=present), logs on and returns RV(session), which later tasks pass to the O(session) option every
     module of the collection has. They then neither log on nor log out, so a playbook holds one Enterprise Manager logon
