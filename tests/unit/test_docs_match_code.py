@@ -40,6 +40,7 @@ RETURN_TYPE = {
     res.TIME: 'str',
     res.ID: 'str',
     res.LINK_NAME: 'str',
+    res.RPO_SECONDS: 'int',
 }
 
 
