@@ -140,6 +140,18 @@ CDP_REPLICA_TASK_SESSION = Resource(
     ) + _TASK_TAIL,
 )
 
+# The query service filters replication and backup job sessions on the same fields, and their task sessions too.
+_JOB_SESSION_FILTER_FIELDS = ('UID', 'Name', 'JobType', 'JobUid', 'JobName', 'CreationTime', 'EndTime', 'State',
+                              'Result', 'IsRetry', 'BackupServerUid', 'BackupServerName')
+_JOB_TASK_FILTER_FIELDS = ('UID', 'Name', 'CreationTime', 'EndTime', 'State', 'Result', 'Reason', 'TotalSize',
+                           'JobSessionUid', 'JobUid', 'JobName', 'BackupServerUid', 'BackupServerName', 'VmDisplayName')
+# The VM of a job's task session, and the job session it belongs to.
+_JOB_TASK = (
+    Field('vm_display_name', 'vm_display_name', filter_field='VmDisplayName'),
+    Field('job_session_uid', 'job_session_uid', filter_field='JobSessionUid'),
+    Field('job_session_id', 'job_session_uid', ID),
+)
+
 # Which job a job session ran (replication and backup job sessions alike).
 _JOB = (
     Field('href', 'href'),
@@ -151,8 +163,7 @@ _JOB = (
 REPLICA_JOB_SESSION = Resource(
     query_type='ReplicaJobSession',
     collection='replicaSessions',
-    filter_fields=('UID', 'Name', 'JobType', 'JobUid', 'JobName', 'CreationTime', 'EndTime', 'State', 'Result',
-                   'IsRetry', 'BackupServerUid', 'BackupServerName'),
+    filter_fields=_JOB_SESSION_FILTER_FIELDS,
     # The entity carries CreationTimeUTC, but the query service filters and sorts on CreationTime.
     time_field='CreationTime',
     states=SESSION_STATES,
@@ -167,18 +178,13 @@ REPLICA_TASK_SESSION = Resource(
     query_type='ReplicaTaskSession',
     # The entity's Href says /repicaTaskSessions (an EM typo); the documented collection is used here.
     collection='replicaTaskSessions',
-    filter_fields=('UID', 'Name', 'CreationTime', 'EndTime', 'State', 'Result', 'Reason', 'TotalSize',
-                   'JobSessionUid', 'JobUid', 'JobName', 'BackupServerUid', 'BackupServerName', 'VmDisplayName'),
+    filter_fields=_JOB_TASK_FILTER_FIELDS,
     time_field='CreationTime',
     states=TASK_STATES,
     results=RESULTS,
-    fields=_COMMON_HEAD + (
-        Field('vm_display_name', 'vm_display_name', filter_field='VmDisplayName'),
-        Field('job_session_uid', 'job_session_uid', filter_field='JobSessionUid'),
-        Field('job_session_id', 'job_session_uid', ID),
+    fields=_COMMON_HEAD + _JOB_TASK + (
         Field('job_session_name', 'ReplicaJobSessionReference', LINK_NAME),
-    ) + _RUN + (
-    ) + _TASK_TAIL,
+    ) + _RUN + _TASK_TAIL,
 )
 
 JOB_TYPES = ('Backup', 'BackupCopy', 'ImmediateBackupCopy', 'Replica')
@@ -228,9 +234,8 @@ BACKUP_JOB_TYPES = ('Backup', 'BackupCopy', 'ImmediateBackupCopy', 'ImmediateBac
 BACKUP_JOB_SESSION = Resource(
     query_type='BackupJobSession',
     collection='backupSessions',
-    # The same filter fields as ReplicaJobSession; FailureMessage is returned but not filterable.
-    filter_fields=('UID', 'Name', 'JobType', 'JobUid', 'JobName', 'CreationTime', 'EndTime', 'State', 'Result',
-                   'IsRetry', 'BackupServerUid', 'BackupServerName'),
+    # FailureMessage is returned but not filterable.
+    filter_fields=_JOB_SESSION_FILTER_FIELDS,
     # As for ReplicaJobSession: the entity says CreationTimeUTC, the query service wants CreationTime.
     time_field='CreationTime',
     states=SESSION_STATES,
@@ -246,16 +251,11 @@ BACKUP_JOB_SESSION = Resource(
 BACKUP_TASK_SESSION = Resource(
     query_type='BackupTaskSession',
     collection='backupTaskSessions',
-    filter_fields=('UID', 'Name', 'CreationTime', 'EndTime', 'State', 'Result', 'Reason', 'TotalSize',
-                   'JobSessionUid', 'JobUid', 'JobName', 'BackupServerUid', 'BackupServerName', 'VmDisplayName'),
+    filter_fields=_JOB_TASK_FILTER_FIELDS,
     time_field='CreationTime',
     states=TASK_STATES,
     results=RESULTS,
-    fields=_COMMON_HEAD + (
-        Field('vm_display_name', 'vm_display_name', filter_field='VmDisplayName'),
-        Field('job_session_uid', 'job_session_uid', filter_field='JobSessionUid'),
-        Field('job_session_id', 'job_session_uid', ID),
-    ) + _RUN + _TASK_TAIL,
+    fields=_COMMON_HEAD + _JOB_TASK + _RUN + _TASK_TAIL,
 )
 
 RESOURCES = dict((resource.query_type, resource) for resource in (
