@@ -4,39 +4,10 @@ import json
 
 import pytest
 
-from ansible_collections.veeam.enterprise_manager.tests.unit.module_args import patch_module_args
+from ansible_collections.veeam.enterprise_manager.tests.unit.module_args import CONNECTION, run
 
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _client as em_client
 from ansible_collections.veeam.enterprise_manager.plugins.modules import (
     cdp_policy_info, job_info, session_compliance_info)
-
-CONNECTION = {'host': 'em.example.invalid', 'username': 'EXAMPLE\\svc', 'password': 'An-Unguessable-Pa55word'}
-
-
-class NoRequests:
-    """Stands in for requests.Session: any request at all fails the test."""
-
-    def __init__(self):
-        self.trust_env = True
-
-    def request(self, *args, **kwargs):
-        raise AssertionError('a request was sent: %r %r' % (args, kwargs))
-
-    def close(self):
-        pass
-
-
-def run(module, args, capsys):
-    with patch_module_args(dict(CONNECTION, **args)):
-        with pytest.raises(SystemExit):
-            module.main()
-    return json.loads(capsys.readouterr().out)
-
-
-@pytest.fixture(autouse=True)
-def no_requests(monkeypatch):
-    monkeypatch.setattr(em_client.requests, 'Session', NoRequests)
-
 
 @pytest.mark.parametrize('module', [job_info, cdp_policy_info], ids=lambda m: m.__name__.rsplit('.', 1)[-1])
 @pytest.mark.parametrize('args, option', [

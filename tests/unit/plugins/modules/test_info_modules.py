@@ -4,46 +4,14 @@ import json
 
 import pytest
 
-from ansible_collections.veeam.enterprise_manager.tests.unit.module_args import patch_module_args
+from ansible_collections.veeam.enterprise_manager.tests.unit.module_args import CONNECTION, patch_module_args, run
 
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _client as em_client
 from ansible_collections.veeam.enterprise_manager.plugins.modules import (
     backup_session_info, backup_task_session_info, cdp_replica_session_info, cdp_replica_task_session_info,
     logon_session, replica_session_info, replica_task_session_info)
 
 MODULES = [cdp_replica_session_info, cdp_replica_task_session_info, replica_session_info, replica_task_session_info,
            backup_session_info, backup_task_session_info]
-CONNECTION = {'host': 'em.example.invalid', 'username': 'EXAMPLE\\svc', 'password': 'An-Unguessable-Pa55word'}
-
-
-class NoRequests:
-    """Stands in for requests.Session: any request at all fails the test."""
-
-    def __init__(self):
-        self.trust_env = True
-
-    def request(self, *args, **kwargs):
-        raise AssertionError('a request was sent: %r %r' % (args, kwargs))
-
-    def mount(self, prefix, adapter):
-        pass
-
-    def close(self):
-        pass
-
-
-def run(module, args, capsys):
-    with patch_module_args(dict(CONNECTION, **args)):
-        with pytest.raises(SystemExit):
-            module.main()
-    return json.loads(capsys.readouterr().out)
-
-
-@pytest.fixture(autouse=True)
-def no_requests(monkeypatch):
-    monkeypatch.setattr(em_client.requests, 'Session', NoRequests)
-
-
 @pytest.mark.parametrize('module', MODULES, ids=lambda m: m.__name__.rsplit('.', 1)[-1])
 @pytest.mark.parametrize('args, option', [
     ({'created_after': 'yesterday'}, 'created_after'),
@@ -119,10 +87,7 @@ SESSION = {'url': 'https://em.example.invalid:9398/api', 'token': 'A-Long-Distin
 
 def run_with(module, args, capsys):
     """Like run, without the default connection: args are all the module gets."""
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            module.main()
-    return json.loads(capsys.readouterr().out)
+    return run(module, args, capsys, connection={})
 
 
 @pytest.mark.parametrize('args, start', [
