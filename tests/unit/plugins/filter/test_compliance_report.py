@@ -84,7 +84,7 @@ def test_bad_input_is_a_filter_error():
     with pytest.raises(AnsibleFilterError):
         compliance_report(['not', 'a', 'dict'])
     with pytest.raises(AnsibleFilterError, match='unknown check'):
-        compliance_report({'backup_sessions': []})
+        compliance_report({'tape_sessions': []})
 
 
 def test_filters_are_registered():
