@@ -172,8 +172,8 @@ report:
       description:
         - The violations, newest first. A failed session has the kind of its check's sessions
           (C(replica_session), C(cdp_replica_session), C(cdp_replica_task_session), C(backup_session),
-          C(backup_task_session)); a stale job or policy has kind C(replica_job), C(backup_job) or C(cdp_policy), result C(Stale), state V(null) and the creation time of its last
-          successful session (or V(null)).
+          C(backup_task_session)); a stale job or policy has kind C(replica_job), C(backup_job) or C(cdp_policy),
+          result C(Stale), state V(null) and the creation time of its last successful session (or V(null)).
       type: list
       elements: dict
       contains:
