@@ -9,6 +9,7 @@ from ansible_collections.veeam.enterprise_manager.tests.unit.module_args import 
 from ansible_collections.veeam.enterprise_manager.plugins.modules import (
     cdp_policy_info, job_info, session_compliance_info)
 
+
 @pytest.mark.parametrize('module', [job_info, cdp_policy_info], ids=lambda m: m.__name__.rsplit('.', 1)[-1])
 @pytest.mark.parametrize('args, option', [
     ({'id': 'not-a-uuid'}, 'id'),

@@ -12,6 +12,8 @@ from ansible_collections.veeam.enterprise_manager.plugins.modules import (
 
 MODULES = [cdp_replica_session_info, cdp_replica_task_session_info, replica_session_info, replica_task_session_info,
            backup_session_info, backup_task_session_info]
+
+
 @pytest.mark.parametrize('module', MODULES, ids=lambda m: m.__name__.rsplit('.', 1)[-1])
 @pytest.mark.parametrize('args, option', [
     ({'created_after': 'yesterday'}, 'created_after'),
