@@ -282,7 +282,8 @@ def build_report(data, options, em=None):
     :param data: ``jobs`` (replication jobs), ``backup_jobs``, ``policies`` (CDP policies), one list of
         sessions per check (keys as in ``CHECKS``) and ``task_sessions``: task sessions (CDP, replica or backup)
         read to explain failed sessions. Backup task sessions are named after the job of their backup session
-        in ``backup_sessions``. Missing keys are empty lists.
+        in ``backup_sessions`` or ``backup_parent_sessions`` (the older ones, read only to name VMs, not judged).
+        Missing keys are empty lists.
     :param options: an ``Options``.
     :param em: the EM host, reported as ``em``.
     :raises NoDataError: when EM returned nothing at all for the enabled checks and ``allow_empty`` is false.
@@ -312,7 +313,8 @@ def build_report(data, options, em=None):
     # The parent of a task session that names none: its session's policy or job, by the session's UID.
     cdp_session_policy = dict((item.get('uid'), item.get('policy_name'))
                               for item in data.get('cdp_replica_sessions') or [])
-    cdp_session_policy.update((item.get('uid'), item.get('job_name')) for item in data.get('backup_sessions') or [])
+    cdp_session_policy.update((item.get('uid'), item.get('job_name'))
+                              for item in list(data.get('backup_parent_sessions') or []) + list(data.get('backup_sessions') or []))
 
     def in_window(item):
         if window_from is None:

@@ -83,7 +83,15 @@ def gather(em, options, page_size=500, workers=MAX_WORKERS):
     if unexplained.get('backup_sessions') and 'backup_task_sessions' not in data:
         reasons['backup'] = (res.BACKUP_TASK_SESSION, [Condition('Result', '==', REASON_RESULTS)]
                              + _since(res.BACKUP_TASK_SESSION, _earliest(unexplained['backup_sessions'])))
+    # Backup task sessions name no job: the job sessions they belong to that started before the period read are
+    # read by UID, in the same round, so that every VM is named after its job.
+    orphans = _orphan_backup_sessions(data)
+    if orphans:
+        reasons['backup_parents'] = (res.BACKUP_JOB_SESSION, [Condition('UID', '==', orphans)])
     found = _run(em, reasons, page_size, workers)
+    if orphans:
+        # Kept apart: they name VMs, they are not judged (they started before the period read).
+        data['backup_parent_sessions'] = found.get('backup_parents', [])
     tasks = found.get('replica', []) + found.get('cdp', []) + found.get('backup', [])
     if unexplained.get('cdp_replica_sessions') and 'cdp_replica_task_sessions' in data:
         tasks += [task for task in data['cdp_replica_task_sessions'] if task.get('result') in REASON_RESULTS]
@@ -91,6 +99,13 @@ def gather(em, options, page_size=500, workers=MAX_WORKERS):
         tasks += [task for task in data['backup_task_sessions'] if task.get('result') in REASON_RESULTS]
     data['task_sessions'] = tasks
     return data
+
+
+def _orphan_backup_sessions(data):
+    """The UIDs of the backup job sessions that backup task sessions read name but that were not read."""
+    known = set(item.get('uid') for item in data.get('backup_sessions') or [])
+    return sorted(set(task.get('job_session_uid') for task in data.get('backup_task_sessions') or []
+                      if task.get('job_session_uid') and task.get('job_session_uid') not in known))
 
 
 def _earliest(sessions):

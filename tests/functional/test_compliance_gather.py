@@ -216,3 +216,25 @@ def test_backup_failures_without_message_take_one_reasons_query(sim, make_client
     finally:
         sim.set_dataset(generate(seed=7, sessions=60, days=7, failure_rate=0.15, warning_rate=0.1, running=2,
                                  now=NOW))
+
+
+def test_a_vm_whose_backup_session_started_before_the_window_is_named_after_its_job(sim, make_client):
+    # A window that opens between a backup session's start and its VMs' task sessions.
+    session = max(sim.dataset.backup_job_sessions, key=lambda item: item['creation_time'])
+    tasks = [task for task in sim.dataset.backup_task_sessions if task['session_uuid'] == session['uuid']]
+    first_task = min(task['creation_time'] for task in tasks)
+    assert session['creation_time'] < first_task
+    lookback = (session['creation_time'] + (first_task - session['creation_time']) / 2).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+    opts = options(checks=['backup_task_sessions'], lookback=lookback)
+    with make_client() as em:
+        data = gather(em, opts)
+    queries = [entry['query'] for entry in sim.request_log() if entry['path'].endswith('/query')]
+    # The task sessions, the job sessions of the window, then one query by UID for the older job sessions.
+    assert sorted(query['type'] for query in queries[:2]) == ['BackupJobSession', 'BackupTaskSession']
+    assert len(queries) == 3 and queries[2]['type'] == 'BackupJobSession'
+    assert session['uuid'] in queries[2]['filter'] and 'UID' in queries[2]['filter']
+    assert [item['uid'] for item in data['backup_parent_sessions']] == ['urn:veeam:BackupJobSession:%s' % session['uuid']]
+    report = compliance.build_report(data, opts)
+    vms = [entry for entry in report['subjects'] if entry['kind'] == 'backup_job_vm']
+    assert vms and {entry['parent'] for entry in vms} == {session['job_name']}
+    assert 'backup_sessions' not in report['totals']
