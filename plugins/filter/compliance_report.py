@@ -13,18 +13,19 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _compliance as compliance
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils._query import parse_time_option
 
-# Keys of the input that are not checks: EM's lists of jobs and policies.
-LISTS = ('jobs', 'policies')
+# Keys of the input that are not checks: EM's lists of jobs (replication, backup) and policies.
+LISTS = ('jobs', 'backup_jobs', 'policies')
 
 
 def compliance_report(gathered, fail_on=None, exclude=None, task_sessions=None, judge='every', lookback=None,
                       max_age=None, max_age_overrides=None, allow_empty=True, now=None):
     """Build the compliance report from what the info modules returned.
 
-    :param gathered: check name -> list of sessions; optionally ``jobs`` and ``policies`` -> EM's lists.
+    :param gathered: check name -> list of sessions; optionally ``jobs``, ``backup_jobs`` and ``policies`` -> EM's
+        lists. Backup task sessions are named after their job from the ``backup_sessions`` given.
     :param fail_on: results that count as violations.
     :param exclude: job, policy, VM or session names, or glob patterns, to leave out.
-    :param task_sessions: task sessions (CDP or replica) read for the sessions that failed, to explain them.
+    :param task_sessions: task sessions (CDP, replica or backup) read for the sessions that failed, to explain them.
     :param judge: ``every`` (each failed session is a violation) or ``latest`` (the newest finished one per subject).
     :param lookback: the window's start (an age such as ``24h``, or a date); None: every item given is in it.
     :param now: the time the report is made (ISO 8601); None: the current time.
@@ -40,7 +41,7 @@ def compliance_report(gathered, fail_on=None, exclude=None, task_sessions=None, 
     try:
         when = parse_time_option(now, 'now') if now is not None else None
         options = compliance.Options.from_params(dict(
-            checks=checks or list(compliance.CHECKS), lookback=lookback, fail_on=list(fail_on or ['Failed']),
+            checks=checks or list(compliance.DEFAULT_CHECKS), lookback=lookback, fail_on=list(fail_on or ['Failed']),
             judge=judge, exclude=list(exclude or []), max_age=max_age, max_age_overrides=max_age_overrides or {},
             allow_empty=allow_empty), now=when)
         return compliance.build_report(data, options)
@@ -53,7 +54,7 @@ def unexplained_failures(gathered, fail_on=None, exclude=None):
     report = compliance_report(gathered, fail_on, exclude)
     found = []
     for violation in report['violations']:
-        if violation['kind'] in ('cdp_replica_session', 'replica_session') and violation['message'] == compliance.NO_REASON:
+        if violation['kind'] in ('backup_session', 'cdp_replica_session', 'replica_session') and violation['message'] == compliance.NO_REASON:
             found.append({'kind': violation['kind'], 'id': violation['id']})
     return found
 

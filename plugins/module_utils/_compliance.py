@@ -11,8 +11,9 @@ Pure Python, no ``ansible`` import: the ``session_compliance_info`` module and t
 filter both call ``build_report``, so they agree. The input is what the info modules return (jobs,
 policies, sessions and task sessions as dicts); the output is the report the role publishes.
 
-A *subject* is a replication job (check ``replica_sessions``), a CDP policy (``cdp_replica_sessions``)
-or a VM of a CDP policy (``cdp_replica_task_sessions``). Each gets one verdict:
+A *subject* is a replication job (check ``replica_sessions``), a CDP policy (``cdp_replica_sessions``),
+a VM of a CDP policy (``cdp_replica_task_sessions``), a backup job (``backup_sessions``) or a VM of a backup
+job (``backup_task_sessions``). Each gets one verdict:
 
 * ``failed``: its newest finished session in the window has a result in ``fail_on`` (``judge: latest``),
   or any finished session in the window has one (``judge: every``);
@@ -34,23 +35,34 @@ from ._query import format_time, parse_time, parse_time_option
 
 UTC = datetime.timezone.utc
 
-CHECKS = ('cdp_replica_sessions', 'cdp_replica_task_sessions', 'replica_sessions')
+CHECKS = ('backup_sessions', 'backup_task_sessions', 'cdp_replica_sessions', 'cdp_replica_task_sessions',
+          'replica_sessions')
+# What a run checks when no checks are given: the replication checks (backup checks are asked for).
+DEFAULT_CHECKS = ('cdp_replica_sessions', 'cdp_replica_task_sessions', 'replica_sessions')
+# Checks whose subjects are VMs: judged on the lookback window only, never disabled nor stale.
+VM_CHECKS = ('backup_task_sessions', 'cdp_replica_task_sessions')
 JUDGES = ('latest', 'every')
 RESULTS = ('Success', 'Warning', 'Failed', 'None')
 VERDICTS = ('ok', 'failed', 'recovered', 'stale', 'no_sessions', 'disabled')
 
 # check -> the kind of its sessions (a violation's kind), the kind of its subjects, the finished state.
 SESSION_KIND = {
+    'backup_sessions': 'backup_session',
+    'backup_task_sessions': 'backup_task_session',
     'cdp_replica_sessions': 'cdp_replica_session',
     'cdp_replica_task_sessions': 'cdp_replica_task_session',
     'replica_sessions': 'replica_session',
 }
 SUBJECT_KIND = {
+    'backup_sessions': 'backup_job',
+    'backup_task_sessions': 'backup_job_vm',
     'cdp_replica_sessions': 'cdp_policy',
     'cdp_replica_task_sessions': 'cdp_policy_vm',
     'replica_sessions': 'replica_job',
 }
 FINISHED_STATE = {
+    'backup_sessions': 'Stopped',
+    'backup_task_sessions': 'Completed',
     'cdp_replica_sessions': 'Stopped',
     'cdp_replica_task_sessions': 'Completed',
     'replica_sessions': 'Stopped',
@@ -114,7 +126,7 @@ class Options:
         def name(option):
             return prefix + option
 
-        checks = _list_of_text(params.get('checks', list(CHECKS)), name('checks'))
+        checks = _list_of_text(params.get('checks', list(DEFAULT_CHECKS)), name('checks'))
         unknown = [check for check in checks if check not in CHECKS]
         if unknown or not checks:
             raise ValueError('%s: %s; choose from %s.' % (
@@ -231,8 +243,11 @@ def explain(tasks):
 
 
 def _parent_of_session(check, item, cdp_session_policy):
-    if check == 'replica_sessions':
+    if check in ('replica_sessions', 'backup_sessions'):
         return item.get('job_name')
+    if check == 'backup_task_sessions':
+        # A backup task session names no job: its job session's job, when that session was read.
+        return cdp_session_policy.get(item.get('job_session_uid'))
     if check == 'cdp_replica_sessions':
         return item.get('policy_name')
     # A CDP task session: its CDP session's policy when that session was read, else the name before the last @.
@@ -264,9 +279,11 @@ def _schedule_of(item):
 def build_report(data, options, em=None):
     """The compliance report of one EM.
 
-    :param data: ``jobs`` (replication jobs), ``policies`` (CDP policies), one list of sessions per check
-        (keys as in ``CHECKS``) and ``task_sessions``: task sessions (CDP or replica) read to explain failed
-        sessions. Missing keys are empty lists.
+    :param data: ``jobs`` (replication jobs), ``backup_jobs``, ``policies`` (CDP policies), one list of
+        sessions per check (keys as in ``CHECKS``) and ``task_sessions``: task sessions (CDP, replica or backup)
+        read to explain failed sessions. Backup task sessions are named after the job of their backup session
+        in ``backup_sessions`` or ``backup_parent_sessions`` (the older ones, read only to name VMs, not judged).
+        Missing keys are empty lists.
     :param options: an ``Options``.
     :param em: the EM host, reported as ``em``.
     :raises NoDataError: when EM returned nothing at all for the enabled checks and ``allow_empty`` is false.
@@ -276,11 +293,12 @@ def build_report(data, options, em=None):
     patterns = options.exclude
     fail_on = options.fail_on
     jobs = list(data.get('jobs') or []) if 'replica_sessions' in options.checks else []
+    backup_jobs = list(data.get('backup_jobs') or []) if 'backup_sessions' in options.checks else []
     cdp_checks = ('cdp_replica_sessions', 'cdp_replica_task_sessions')
     policies = list(data.get('policies') or []) if any(check in options.checks for check in cdp_checks) else []
     gathered = dict((check, list(data.get(check) or [])) for check in options.checks)
 
-    if not options.allow_empty and not jobs and not policies and not any(gathered.values()):
+    if not options.allow_empty and not jobs and not backup_jobs and not policies and not any(gathered.values()):
         raise NoDataError(
             'Enterprise Manager returned no job, no CDP policy and no session for the checks %s since %s. No data '
             'is not health: check that the account has the Portal Administrator role in Enterprise Manager (other '
@@ -292,8 +310,11 @@ def build_report(data, options, em=None):
     for task in data.get('task_sessions') or []:
         parent_uid = task.get('policy_session_uid') or task.get('job_session_uid')
         tasks_by_session.setdefault(parent_uid, []).append(task)
+    # The parent of a task session that names none: its session's policy or job, by the session's UID.
     cdp_session_policy = dict((item.get('uid'), item.get('policy_name'))
                               for item in data.get('cdp_replica_sessions') or [])
+    cdp_session_policy.update((item.get('uid'), item.get('job_name'))
+                              for item in list(data.get('backup_parent_sessions') or []) + list(data.get('backup_sessions') or []))
 
     def in_window(item):
         if window_from is None:
@@ -310,11 +331,13 @@ def build_report(data, options, em=None):
         return subjects[(check, key)]
 
     # Subjects from EM's lists first (they exist even without a session), then from the sessions read.
-    for check, listed in (('replica_sessions', jobs), ('cdp_replica_sessions', policies)):
+    for check, listed in (('replica_sessions', jobs), ('backup_sessions', backup_jobs), ('cdp_replica_sessions', policies)):
         if check not in options.checks:
             continue
         for item in listed:
             if check == 'replica_sessions' and item.get('job_type') not in (None, 'Replica'):
+                continue
+            if check == 'backup_sessions' and item.get('job_type') == 'Replica':
                 continue
             if _excluded(patterns, item.get('name')):
                 continue
@@ -335,7 +358,7 @@ def build_report(data, options, em=None):
                 result = item.get('result') or 'None'
                 counts['total'] += 1
                 counts[result] = counts.get(result, 0) + 1
-            if check == 'replica_sessions':
+            if check in ('replica_sessions', 'backup_sessions'):
                 key, subject_id, name, subject_parent = _key(item.get('job_uid')) or parent, \
                     _uuid(item.get('job_uid')), parent, None
             elif check == 'cdp_replica_sessions':
@@ -450,9 +473,9 @@ def _judge(found, options, in_window, tasks_by_session, cdp_session_policy, viol
 
     successes = [item for item in finished if (item.get('result') or 'None') not in fail_on and item.get('end_time_utc')]
     last_success = max((item['end_time_utc'] for item in successes), default=None)
-    if check != 'cdp_replica_task_sessions' and verdict not in ('failed', 'recovered') and found.schedule is False:
+    if check not in VM_CHECKS and verdict not in ('failed', 'recovered') and found.schedule is False:
         verdict = 'disabled'
-    elif check != 'cdp_replica_task_sessions' and found.schedule and verdict != 'failed':
+    elif check not in VM_CHECKS and found.schedule and verdict != 'failed':
         age = options.age_for(found.name)
         if age is not None:
             since = options.now - age

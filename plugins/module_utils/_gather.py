@@ -8,7 +8,7 @@
 Private to this collection: not a public API; names and signatures may change in any release.
 
 Round 1 runs the independent queries at once (at most ``workers`` requests in flight, one thread each):
-the replication jobs, the CDP policies, and the sessions of the period read (the longer of the lookback
+the replication jobs, the backup jobs, the CDP policies, and the sessions of the period read (the longer of the lookback
 window and max_age) for each enabled check. Round 2 reads the reasons of the sessions that failed without a
 message of their own: one filtered query per kind (task sessions of the window whose result is Failed or
 Warning), never one request per session, and only for kinds that need it.
@@ -51,6 +51,15 @@ def gather(em, options, page_size=500, workers=MAX_WORKERS):
     if 'replica_sessions' in checks:
         queries['jobs'] = (res.JOB, [Condition('JobType', '==', 'Replica')])
         queries['replica_sessions'] = (res.REPLICA_JOB_SESSION, _since(res.REPLICA_JOB_SESSION, read_from))
+    if 'backup_sessions' in checks:
+        queries['backup_jobs'] = (res.JOB, [Condition('JobType', '==', [t for t in res.JOB_TYPES if t != 'Replica'])])
+    if 'backup_sessions' in checks or 'backup_task_sessions' in checks:
+        # Backup task sessions name no job: their job sessions do (read over the longer period when both).
+        since = read_from if 'backup_sessions' in checks else options.lookback_from
+        queries['backup_sessions'] = (res.BACKUP_JOB_SESSION, _since(res.BACKUP_JOB_SESSION, since))
+    if 'backup_task_sessions' in checks:
+        queries['backup_task_sessions'] = (res.BACKUP_TASK_SESSION,
+                                           _since(res.BACKUP_TASK_SESSION, options.lookback_from))
     if 'cdp_replica_sessions' in checks or 'cdp_replica_task_sessions' in checks:
         queries['policies'] = (res.CDP_POLICY, [])
     if 'cdp_replica_sessions' in checks:
@@ -71,12 +80,32 @@ def gather(em, options, page_size=500, workers=MAX_WORKERS):
         # The query service has no Result for CDP task sessions: the client filters while paging.
         reasons['cdp'] = (res.CDP_REPLICA_TASK_SESSION, [Condition('Result', '==', REASON_RESULTS)]
                           + _since(res.CDP_REPLICA_TASK_SESSION, _earliest(unexplained['cdp_replica_sessions'])))
+    if unexplained.get('backup_sessions') and 'backup_task_sessions' not in data:
+        reasons['backup'] = (res.BACKUP_TASK_SESSION, [Condition('Result', '==', REASON_RESULTS)]
+                             + _since(res.BACKUP_TASK_SESSION, _earliest(unexplained['backup_sessions'])))
+    # Backup task sessions name no job: the job sessions they belong to that started before the period read are
+    # read by UID, in the same round, so that every VM is named after its job.
+    orphans = _orphan_backup_sessions(data)
+    if orphans:
+        reasons['backup_parents'] = (res.BACKUP_JOB_SESSION, [Condition('UID', '==', orphans)])
     found = _run(em, reasons, page_size, workers)
-    tasks = found.get('replica', []) + found.get('cdp', [])
+    if orphans:
+        # Kept apart: they name VMs, they are not judged (they started before the period read).
+        data['backup_parent_sessions'] = found.get('backup_parents', [])
+    tasks = found.get('replica', []) + found.get('cdp', []) + found.get('backup', [])
     if unexplained.get('cdp_replica_sessions') and 'cdp_replica_task_sessions' in data:
         tasks += [task for task in data['cdp_replica_task_sessions'] if task.get('result') in REASON_RESULTS]
+    if unexplained.get('backup_sessions') and 'backup_task_sessions' in data:
+        tasks += [task for task in data['backup_task_sessions'] if task.get('result') in REASON_RESULTS]
     data['task_sessions'] = tasks
     return data
+
+
+def _orphan_backup_sessions(data):
+    """The UIDs of the backup job sessions that backup task sessions read name but that were not read."""
+    known = set(item.get('uid') for item in data.get('backup_sessions') or [])
+    return sorted(set(task.get('job_session_uid') for task in data.get('backup_task_sessions') or []
+                      if task.get('job_session_uid') and task.get('job_session_uid') not in known))
 
 
 def _earliest(sessions):
@@ -87,7 +116,9 @@ def _earliest(sessions):
 def _unexplained(data, options):
     """Per check, the finished sessions of the window with a result in fail_on and no message of their own."""
     found = {}
-    for check in ('replica_sessions', 'cdp_replica_sessions'):
+    for check in ('replica_sessions', 'cdp_replica_sessions', 'backup_sessions'):
+        if check not in options.checks:
+            continue
         wanted = []
         for item in data.get(check) or []:
             created = parse_time(item.get('creation_time_utc'))

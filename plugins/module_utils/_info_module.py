@@ -168,7 +168,7 @@ def run_info_module(spec):
 def compliance_argument_spec():
     """The options of session_compliance_info besides the connection: the role's variables without their prefix."""
     return dict(
-        checks=dict(type='list', elements='str', choices=list(compliance.CHECKS), default=list(compliance.CHECKS)),
+        checks=dict(type='list', elements='str', choices=list(compliance.CHECKS), default=list(compliance.DEFAULT_CHECKS)),
         lookback=dict(type='str', default='24h'),
         fail_on=dict(type='list', elements='str', choices=list(compliance.RESULTS), default=['Failed']),
         exclude=dict(type='list', elements='str', default=[]),

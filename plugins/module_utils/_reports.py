@@ -28,11 +28,13 @@ import xml.etree.ElementTree as ET
 
 from ._query import format_time, parse_time
 
-CHECKS = ('replica_sessions', 'cdp_replica_sessions', 'cdp_replica_task_sessions')
+CHECKS = ('replica_sessions', 'cdp_replica_sessions', 'cdp_replica_task_sessions', 'backup_sessions', 'backup_task_sessions')
 CHECK_TITLES = {
     'replica_sessions': 'Replication jobs',
     'cdp_replica_sessions': 'CDP policies',
     'cdp_replica_task_sessions': 'VMs of CDP policies',
+    'backup_sessions': 'Backup jobs',
+    'backup_task_sessions': 'VMs of backup jobs',
 }
 # A violation's kind (a session kind, or a subject kind for a stale subject) -> its check.
 KIND_CHECK = {
@@ -42,13 +44,19 @@ KIND_CHECK = {
     'cdp_policy': 'cdp_replica_sessions',
     'cdp_replica_task_session': 'cdp_replica_task_sessions',
     'cdp_policy_vm': 'cdp_replica_task_sessions',
+    'backup_session': 'backup_sessions',
+    'backup_job': 'backup_sessions',
+    'backup_task_session': 'backup_task_sessions',
+    'backup_job_vm': 'backup_task_sessions',
 }
-SUBJECT_KINDS = ('replica_job', 'cdp_policy', 'cdp_policy_vm')
+SUBJECT_KINDS = ('replica_job', 'cdp_policy', 'cdp_policy_vm', 'backup_job', 'backup_job_vm')
 # A session kind -> what its parent (a violation's parent) is.
 _PARENT_TITLES = {
     'replica_session': 'Replication job',
     'cdp_replica_session': 'CDP policy',
     'cdp_replica_task_session': 'CDP policy',
+    'backup_session': 'Backup job',
+    'backup_task_session': 'Backup job',
 }
 KIND_TITLES = {
     'replica_job': 'Replication job',
@@ -57,6 +65,10 @@ KIND_TITLES = {
     'replica_session': 'Replication session',
     'cdp_replica_session': 'CDP session',
     'cdp_replica_task_session': 'CDP VM session',
+    'backup_job': 'Backup job',
+    'backup_job_vm': 'VM',
+    'backup_session': 'Backup session',
+    'backup_task_session': 'Backup VM session',
 }
 VERDICTS = ('failed', 'stale', 'recovered', 'no_sessions', 'disabled', 'ok')
 RESULTS = ('Success', 'Warning', 'Failed', 'None')
@@ -168,6 +180,8 @@ def subject_title(subject):
     name = _text(subject.get('name')) or '(no name)'
     if kind == 'cdp_policy_vm' or (subject.get('check') == 'cdp_replica_task_sessions'):
         return u'VM %s of CDP policy %s' % (name, _text(subject.get('parent')) or '(unknown)')
+    if kind == 'backup_job_vm' or (subject.get('check') == 'backup_task_sessions'):
+        return u'VM %s of backup job %s' % (name, _text(subject.get('parent')) or '(unknown)')
     return u'%s %s' % (KIND_TITLES.get(kind, 'Subject'), name)
 
 
@@ -213,7 +227,7 @@ def cases(report):
             by_latest.setdefault((case.check, latest.get('id')), case)
         by_name.setdefault((case.check, subject.get('kind'), subject.get('name')), case)
         by_name.setdefault((case.check, None, subject.get('name')), case)
-        if case.check == 'cdp_replica_task_sessions':
+        if case.check in ('cdp_replica_task_sessions', 'backup_task_sessions'):
             by_vm.setdefault((subject.get('parent'), subject.get('name')), case)
 
     def find(entry):
@@ -222,7 +236,7 @@ def cases(report):
             return by_name.get((check, entry.get('kind'), entry.get('name')))
         if entry.get('id') and (check, entry.get('id')) in by_latest:
             return by_latest[(check, entry.get('id'))]
-        if check == 'cdp_replica_task_sessions':
+        if check in ('cdp_replica_task_sessions', 'backup_task_sessions'):
             name = entry.get('name') or ''
             return by_vm.get((entry.get('parent'), name)) or by_vm.get((entry.get('parent'), name.rsplit('@', 1)[0]))
         return by_name.get((check, None, entry.get('parent')))

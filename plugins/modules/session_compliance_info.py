@@ -13,12 +13,13 @@ short_description: Judge Veeam replication jobs, CDP policies and their VMs from
 version_added: 1.0.0
 description:
   - Computes the compliance report of one Enterprise Manager in one run. It logs on once, reads the replication
-    jobs and CDP policies, the sessions of the period read and, for sessions that failed without a message, the
+    jobs, backup jobs and CDP policies the checks need, the sessions of the period read and, for sessions that failed without a message, the
     reasons of their task sessions with one filtered query per kind (never one request per session), then logs out
     and judges.
   - Independent queries run in parallel, at most four requests in flight, all in the one logon session.
-  - A subject is a replication job (check V(replica_sessions)), a CDP policy (V(cdp_replica_sessions)) or a VM of a
-    CDP policy (V(cdp_replica_task_sessions)). Each gets a verdict. V(failed) means its newest finished session in the
+  - A subject is a replication job (check V(replica_sessions)), a CDP policy (V(cdp_replica_sessions)), a VM of a
+    CDP policy (V(cdp_replica_task_sessions)), a backup job (V(backup_sessions)) or a VM of a backup job
+    (V(backup_task_sessions)). Each gets a verdict. V(failed) means its newest finished session in the
     window has a result in O(fail_on) (with O(judge=every), any finished session in the window does).
     V(recovered) means failures followed by a newer finished session outside O(fail_on); these are listed, not
     violations. V(stale) means its schedule is enabled and no successful session ended within O(max_age).
@@ -37,9 +38,12 @@ options:
     description:
       - What to judge. V(replica_sessions) judges replication jobs, V(cdp_replica_sessions) CDP policies,
         V(cdp_replica_task_sessions) the VMs of CDP policies.
+      - V(backup_sessions) judges backup jobs (of the types Backup, BackupCopy and ImmediateBackupCopy in
+        Enterprise Manager's job list, and any job seen in backup sessions) and V(backup_task_sessions) the VMs of
+        backup jobs, on the lookback window only. They are not in the default, so they run only when asked for.
     type: list
     elements: str
-    choices: [cdp_replica_sessions, cdp_replica_task_sessions, replica_sessions]
+    choices: [backup_sessions, backup_task_sessions, cdp_replica_sessions, cdp_replica_task_sessions, replica_sessions]
     default: [cdp_replica_sessions, cdp_replica_task_sessions, replica_sessions]
   lookback:
     description:
@@ -167,9 +171,9 @@ report:
     violations:
       description:
         - The violations, newest first. A failed session has the kind of its check's sessions
-          (C(replica_session), C(cdp_replica_session), C(cdp_replica_task_session)); a stale job or policy has kind
-          C(replica_job) or C(cdp_policy), result C(Stale), state V(null) and the creation time of its last
-          successful session (or V(null)).
+          (C(replica_session), C(cdp_replica_session), C(cdp_replica_task_session), C(backup_session),
+          C(backup_task_session)); a stale job or policy has kind C(replica_job), C(backup_job) or C(cdp_policy),
+          result C(Stale), state V(null) and the creation time of its last successful session (or V(null)).
       type: list
       elements: dict
       contains:
@@ -222,7 +226,7 @@ report:
           type: str
           sample: replica_sessions
         kind:
-          description: V(replica_job), V(cdp_policy) or V(cdp_policy_vm).
+          description: V(replica_job), V(cdp_policy), V(cdp_policy_vm), V(backup_job) or V(backup_job_vm).
           type: str
           sample: replica_job
         id:

@@ -135,3 +135,106 @@ def test_the_filter_and_the_module_code_agree(sim, make_client):
                                        lookback='24h', max_age='26h', allow_empty=False, now=NOW.isoformat())
     assert through_filter == engine
     assert engine['violations'] and engine['subjects']
+
+
+def test_backup_checks_one_logon_one_query_per_kind_and_backup_subjects_judged(sim, make_client):
+    # Many backup sessions, many of them failed, over two days.
+    sim.set_dataset(generate(seed=5, sessions=400, days=2, failure_rate=0.4, now=NOW))
+    try:
+        _judge_backups(sim, make_client)
+    finally:
+        sim.set_dataset(generate(seed=7, sessions=60, days=7, failure_rate=0.15, warning_rate=0.1, running=2,
+                                 now=NOW))
+
+
+def _judge_backups(sim, make_client):
+    opts = options(checks=['backup_sessions', 'backup_task_sessions'], judge='latest', max_age='26h')
+    with make_client() as em:
+        data = gather(em, opts, page_size=500)
+    log = sim.request_log()
+    assert [entry['method'] for entry in log].count('POST') == 1
+    assert [entry['method'] for entry in log].count('DELETE') == 1
+    queries = [entry['query'] for entry in log if entry['path'].endswith('/query')]
+    types = [query['type'] for query in queries]
+    # The backup jobs, their sessions and the VMs' task sessions: one query each (task sessions of the window
+    # explain the failures too, so no reasons query); no replication or CDP query; never one request per session.
+    assert sorted(types) == ['BackupJobSession', 'BackupTaskSession', 'Job']
+    job_query = [query for query in queries if query['type'] == 'Job'][0]
+    assert 'Replica' not in job_query['filter'] and 'Backup' in job_query['filter']
+    assert not [entry for entry in log if '/backupSessions/' in entry['path'] or '/backupTaskSessions/' in entry['path']]
+    assert data['backup_jobs'] and 'Replica' not in {job['job_type'] for job in data['backup_jobs']}
+
+    report = compliance.build_report(data, opts, em='127.0.0.1')
+    jobs = [entry for entry in report['subjects'] if entry['check'] == 'backup_sessions']
+    vms = [entry for entry in report['subjects'] if entry['check'] == 'backup_task_sessions']
+    assert {entry['kind'] for entry in jobs} == {'backup_job'} and {entry['kind'] for entry in vms} == {'backup_job_vm'}
+    # Every backup job of EM's list is a subject, and every VM is named after a job that ran it.
+    assert {job['name'] for job in data['backup_jobs']} <= {entry['name'] for entry in jobs}
+    session_jobs = {item['job_name'] for item in data['backup_sessions']}
+    assert vms and all(entry['parent'] in session_jobs and entry['id'] is None for entry in vms)
+    window_from = report['window']['from'][:19]
+    in_window = [item for item in data['backup_sessions'] if item['creation_time_utc'] >= window_from]
+    assert report['totals']['backup_sessions']['total'] == len(in_window)
+    assert report['totals']['backup_sessions']['Failed'] == len([i for i in in_window if i['result'] == 'Failed'])
+    # Each job is judged from its own sessions: a failed verdict means its newest finished session failed.
+    for entry in jobs:
+        own = sorted((item for item in in_window if item['job_name'] == entry['name'] and item['state'] == 'Stopped'),
+                     key=lambda item: item['creation_time_utc'], reverse=True)
+        if entry['verdict'] == 'failed':
+            assert own and own[0]['result'] == 'Failed'
+        elif own and own[0]['result'] == 'Failed':
+            raise AssertionError(entry)
+    assert {'recovered', 'stale', 'disabled'} <= {entry['verdict'] for entry in jobs}
+    for violation in report['violations']:
+        assert violation['kind'] in ('backup_session', 'backup_task_session', 'backup_job'), violation
+        assert violation['message'] != compliance.NO_REASON, violation
+    # Judging every session: each failed one is a violation, those without a message explained VM by VM.
+    every = compliance.build_report(data, options(checks=['backup_sessions', 'backup_task_sessions'], judge='every'))
+    failed = [v for v in every['violations'] if v['kind'] == 'backup_session']
+    assert len(failed) == report['totals']['backup_sessions']['Failed'] > 10
+    unexplained = {item['id'] for item in in_window if item['result'] == 'Failed' and not item['failure_message']}
+    explained = [v for v in failed if v['id'] in unexplained]
+    assert explained and all(v['message'].startswith('Failed ') for v in explained), explained[:3]
+    assert [v for v in every['violations'] if v['kind'] == 'backup_task_session']
+    assert any(entry['verdict'] == 'failed' for entry in every['subjects'] if entry['kind'] == 'backup_job_vm')
+
+
+def test_backup_failures_without_message_take_one_reasons_query(sim, make_client):
+    sim.set_dataset(generate(seed=5, sessions=400, days=2, failure_rate=0.4, now=NOW))
+    try:
+        with make_client() as em:
+            data = gather(em, options(checks=['backup_sessions']), page_size=500)
+        unexplained = [item for item in data['backup_sessions'] if item['result'] == 'Failed'
+                       and not item['failure_message'] and item['creation_time_utc'] >= '2026-11-19T12:00:00']
+        reasons = [entry['query'] for entry in sim.request_log() if entry['query'].get('type') == 'BackupTaskSession']
+        assert len(unexplained) > 1 and len(reasons) == 1
+        assert 'Result=="Failed"' in reasons[0]['filter'] and 'CreationTime>=' in reasons[0]['filter']
+        report = compliance.build_report(data, options(checks=['backup_sessions'], judge='every'))
+        explained = [v for v in report['violations'] if v['id'] in {item['id'] for item in unexplained}]
+        assert len(explained) == len(unexplained)
+        assert all(v['message'].startswith('Failed ') for v in explained), explained[:3]
+    finally:
+        sim.set_dataset(generate(seed=7, sessions=60, days=7, failure_rate=0.15, warning_rate=0.1, running=2,
+                                 now=NOW))
+
+
+def test_a_vm_whose_backup_session_started_before_the_window_is_named_after_its_job(sim, make_client):
+    # A window that opens between a backup session's start and its VMs' task sessions.
+    session = max(sim.dataset.backup_job_sessions, key=lambda item: item['creation_time'])
+    tasks = [task for task in sim.dataset.backup_task_sessions if task['session_uuid'] == session['uuid']]
+    first_task = min(task['creation_time'] for task in tasks)
+    assert session['creation_time'] < first_task
+    lookback = (session['creation_time'] + (first_task - session['creation_time']) / 2).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+    opts = options(checks=['backup_task_sessions'], lookback=lookback)
+    with make_client() as em:
+        data = gather(em, opts)
+    queries = [entry['query'] for entry in sim.request_log() if entry['path'].endswith('/query')]
+    # The task sessions, the job sessions of the window, then one query by UID for the older job sessions.
+    assert sorted(query['type'] for query in queries[:2]) == ['BackupJobSession', 'BackupTaskSession']
+    assert len(queries) == 3 and queries[2]['type'] == 'BackupJobSession'
+    assert session['uuid'] in queries[2]['filter'] and 'UID' in queries[2]['filter']
+    assert [item['uid'] for item in data['backup_parent_sessions']] == ['urn:veeam:BackupJobSession:%s' % session['uuid']]
+    report = compliance.build_report(data, opts)
+    vms = [entry for entry in report['subjects'] if entry['kind'] == 'backup_job_vm']
+    assert vms and {entry['parent'] for entry in vms} == {session['job_name']}
+    assert 'backup_sessions' not in report['totals']

@@ -84,7 +84,7 @@ def test_bad_input_is_a_filter_error():
     with pytest.raises(AnsibleFilterError):
         compliance_report(['not', 'a', 'dict'])
     with pytest.raises(AnsibleFilterError, match='unknown check'):
-        compliance_report({'backup_sessions': []})
+        compliance_report({'tape_sessions': []})
 
 
 def test_filters_are_registered():
@@ -122,3 +122,17 @@ def test_compliance_options_names_the_role_variable():
     assert len(problems) == 1 and problems[0].startswith("session_compliance_lookback: 'yesterday'")
     with pytest.raises(AnsibleFilterError):
         compliance_options('lookback')
+
+
+def test_backup_sessions_and_jobs_through_the_filter():
+    failed = {'id': 'b1', 'uid': 'urn:veeam:BackupJobSession:b1', 'name': 'Nightly@1', 'job_uid': 'urn:veeam:Job:j1',
+              'job_name': 'Nightly', 'creation_time_utc': '2026-11-20T02:00:00Z', 'end_time_utc': '2026-11-20T02:30:00Z',
+              'state': 'Stopped', 'result': 'Failed', 'failure_message': None}
+    copy_job = {'id': 'j2', 'uid': 'urn:veeam:Job:j2', 'name': 'Copy', 'job_type': 'BackupCopy',
+                'schedule_enabled': True, 'schedule_configured': True}
+    gathered = {'backup_jobs': [copy_job], 'backup_sessions': [failed]}
+    report = compliance_report(gathered, now='2026-11-20T12:00:00Z')
+    assert report['totals'] == {'backup_sessions': {'Success': 0, 'Warning': 0, 'Failed': 1, 'None': 0, 'total': 1}}
+    assert dict((s['name'], (s['kind'], s['verdict'])) for s in report['subjects']) == {
+        'Copy': ('backup_job', 'no_sessions'), 'Nightly': ('backup_job', 'failed')}
+    assert unexplained_failures(gathered) == [{'kind': 'backup_session', 'id': 'b1'}]

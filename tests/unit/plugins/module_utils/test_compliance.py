@@ -337,3 +337,113 @@ def test_read_period_is_the_longer_of_lookback_and_max_age():
     options = compliance.Options.from_params({'lookback': '7d', 'max_age': '26h'}, now=NOW)
     assert options.read_from == NOW - datetime.timedelta(days=7)
     assert compliance.Options.from_params({'max_age': 'none'}, now=NOW).max_age is None
+
+
+# ------------------------------------------------------------------------------------------ backup checks
+
+BACKUP_UID = 'urn:veeam:Job:33333333-3333-4333-8333-333333333333'
+
+
+def backup_job(name='Backup Job 1', uid=BACKUP_UID, job_type='Backup', enabled=True):
+    item = job(name=name, uid=uid, enabled=enabled)
+    item['job_type'] = job_type
+    return item
+
+
+def backup_run(start, result, hours=0.5, job_name='Backup Job 1', job_uid=BACKUP_UID, message=None):
+    item = run(start, result, hours=hours, job_name=job_name, job_uid=job_uid, message=message)
+    item.update(uid=item['uid'].replace('ReplicaJobSession', 'BackupJobSession'), job_type='Backup')
+    item['id'] = item['uid'].rsplit(':', 1)[-1]
+    return item
+
+
+def backup_task(session, vm, result, reason=None, state='Completed'):
+    """A backup task session: it names its VM and its job session, never the job."""
+    uid = _uid('BackupTaskSession')
+    return {'id': uid.rsplit(':', 1)[-1], 'uid': uid, 'name': '%s@x' % vm, 'vm_display_name': vm,
+            'job_session_uid': session['uid'], 'job_session_id': session['id'],
+            'creation_time_utc': session['creation_time_utc'], 'end_time_utc': session['end_time_utc'],
+            'state': state, 'result': result, 'reason': reason, 'backup_server_name': 'vbr01'}
+
+
+def test_backup_checks_are_known_but_not_in_the_default():
+    assert 'backup_sessions' in compliance.CHECKS and 'backup_task_sessions' in compliance.CHECKS
+    options = compliance.Options.from_params({}, now=NOW)
+    assert options.checks == ['cdp_replica_sessions', 'cdp_replica_task_sessions', 'replica_sessions']
+    # Without the backup checks, backup jobs and sessions given are not judged.
+    data = {'jobs': [job()], 'backup_jobs': [backup_job()], 'replica_sessions': [run(-1, 'Success')],
+            'backup_sessions': [backup_run(-1, 'Failed')]}
+    result = report(data)
+    assert result['passed'] is True and [entry['name'] for entry in result['subjects']] == ['Replication Job 1']
+
+
+def test_backup_failure_then_successful_retry_is_recovered():
+    failed = backup_run(-10, 'Failed', message='Repository is out of space')
+    data = {'backup_jobs': [backup_job()], 'backup_sessions': [backup_run(-9, 'Success'), failed]}
+    result = report(data, checks=['backup_sessions'])
+    assert result['passed'] is True and result['violations'] == []
+    entry = subject(result, 'Backup Job 1')
+    assert entry['kind'] == 'backup_job' and entry['check'] == 'backup_sessions'
+    assert entry['id'] == BACKUP_UID.rsplit(':', 1)[-1] and entry['verdict'] == 'recovered'
+    assert [(item['kind'], item['id'], item['message']) for item in result['recovered']] == [
+        ('backup_session', failed['id'], 'Repository is out of space')]
+    assert result['totals']['backup_sessions'] == {'Success': 1, 'Warning': 0, 'Failed': 1, 'None': 0, 'total': 2}
+
+
+def test_backup_failure_without_message_is_explained_vm_by_vm_failed_first():
+    failed = backup_run(-2, 'Failed')
+    tasks = [backup_task(failed, 'web01', 'Warning', 'Changed block tracking reset'),
+             backup_task(failed, 'sql02', 'Failed', 'Snapshot failed')]
+    data = {'backup_jobs': [backup_job()], 'backup_sessions': [failed], 'task_sessions': tasks}
+    result = report(data, checks=['backup_sessions'])
+    assert result['passed'] is False and subject(result, 'Backup Job 1')['verdict'] == 'failed'
+    assert result['violations'] == [{
+        'kind': 'backup_session', 'id': failed['id'], 'name': failed['name'], 'parent': 'Backup Job 1',
+        'result': 'Failed', 'state': 'Stopped', 'creation_time_utc': at(-2),
+        'message': 'Failed sql02: Snapshot failed; Warning web01: Changed block tracking reset'}]
+    assert result['lines'][1] == ('backup_session | Backup Job 1 | %s | %s | Failed: Failed sql02: Snapshot failed; '
+                                  'Warning web01: Changed block tracking reset' % (failed['name'], at(-2)))
+
+
+def test_stale_backup_job_by_max_age_and_deleted_or_disabled_jobs():
+    data = {'backup_jobs': [backup_job(), backup_job('Copy Job', uid=BACKUP_UID[:-1] + '4', job_type='BackupCopy',
+                                                     enabled=False)],
+            'backup_sessions': [backup_run(-40, 'Success', hours=1),
+                                backup_run(-3, 'Success', job_name='Deleted Job', job_uid=BACKUP_UID[:-1] + '5')]}
+    result = report(data, checks=['backup_sessions'], max_age='26h')
+    assert result['passed'] is False
+    assert subject(result, 'Backup Job 1')['verdict'] == 'stale'
+    assert subject(result, 'Copy Job')['verdict'] == 'disabled'
+    deleted = subject(result, 'Deleted Job')
+    assert deleted['verdict'] == 'ok' and deleted['id'] == '33333333-3333-4333-8333-333333333335'
+    assert result['violations'] == [{
+        'kind': 'backup_job', 'id': BACKUP_UID.rsplit(':', 1)[-1], 'name': 'Backup Job 1', 'parent': 'Backup Job 1',
+        'result': 'Stale', 'state': None, 'creation_time_utc': at(-40),
+        'message': 'no successful session within max_age 26h; the last one ended 2026-11-18T21:00:00Z (39 h ago)'}]
+
+
+def test_a_replica_job_in_the_backup_job_list_is_not_a_backup_subject():
+    data = {'backup_jobs': [backup_job(), job()], 'backup_sessions': [backup_run(-1, 'Success')]}
+    result = report(data, checks=['backup_sessions'])
+    assert [entry['name'] for entry in result['subjects']] == ['Backup Job 1']
+
+
+def test_a_failing_vm_of_a_backup_job_is_a_failed_subject_named_after_its_job():
+    old = backup_run(-30, 'Failed')
+    session = backup_run(-2, 'Failed')
+    tasks = [backup_task(session, 'sql02', 'Failed', 'Snapshot failed'), backup_task(session, 'dc01', 'Success'),
+             backup_task(old, 'dc01', 'Failed', 'before the window')]
+    data = {'backup_sessions': [session, old], 'backup_task_sessions': tasks}
+    result = report(data, checks=['backup_task_sessions'])
+    assert result['passed'] is False
+    vm = subject(result, 'sql02')
+    assert (vm['check'], vm['kind'], vm['parent'], vm['id'], vm['verdict']) == (
+        'backup_task_sessions', 'backup_job_vm', 'Backup Job 1', None, 'failed')
+    # dc01 failed before the lookback window only: VMs are judged on the window, never stale.
+    assert subject(result, 'dc01')['verdict'] == 'ok'
+    assert [(v['kind'], v['parent'], v['message']) for v in result['violations']] == [
+        ('backup_task_session', 'Backup Job 1', 'Snapshot failed')]
+    # The job's own sessions were read for the names only: the job is not judged by this check.
+    assert [entry['kind'] for entry in result['subjects']] == ['backup_job_vm', 'backup_job_vm']
+    assert result['totals'] == {'backup_task_sessions': {'Success': 1, 'Warning': 0, 'Failed': 1, 'None': 0,
+                                                         'total': 2}}

@@ -330,3 +330,27 @@ def test_reports_of_the_compliance_engine_render_with_every_entry_on_its_subject
                 if metric.endswith('subject_verdict') and value == 1]
     assert sorted(verdicts) == sorted((subject['name'], subject['parent'] or '', subject['verdict'])
                                       for subject in report['subjects'])
+
+
+def test_backup_subjects_and_violations_read_as_backup_jobs_and_their_vms():
+    import datetime
+    from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _compliance as compliance
+    now = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.timezone.utc)
+    session = {'id': 'b1', 'uid': 'urn:veeam:BackupJobSession:b1', 'name': 'Nightly@2026-11-20 02:00:00',
+               'job_uid': 'urn:veeam:Job:j1', 'job_name': 'Nightly', 'creation_time_utc': '2026-11-20T02:00:00Z',
+               'end_time_utc': '2026-11-20T02:30:00Z', 'state': 'Stopped', 'result': 'Failed', 'failure_message': None}
+    task = {'id': 't1', 'uid': 'urn:veeam:BackupTaskSession:t1', 'name': 'sql02@2026-11-20 02:01:00',
+            'vm_display_name': 'sql02', 'job_session_uid': session['uid'], 'creation_time_utc': '2026-11-20T02:01:00Z',
+            'end_time_utc': '2026-11-20T02:20:00Z', 'state': 'Completed', 'result': 'Failed', 'reason': 'Snapshot failed'}
+    options = compliance.Options.from_params({'checks': ['backup_sessions', 'backup_task_sessions']}, now=now)
+    report = compliance.build_report({'backup_sessions': [session], 'backup_task_sessions': [task],
+                                      'task_sessions': [task]}, options, em='em01')
+    root, suites = suites_of(reports.junit_xml(report))
+    assert suites['backup_sessions'].get('name') == 'em01: Backup jobs'
+    assert suites['backup_task_sessions'].get('name') == 'em01: VMs of backup jobs'
+    assert [case.get('name') for case in suites['backup_sessions'].findall('testcase')] == ['Backup job Nightly']
+    assert [case.get('name') for case in suites['backup_task_sessions'].findall('testcase')] == [
+        'VM sql02 of backup job Nightly']
+    assert root.get('failures') == '2'
+    page = reports.html_page(report)
+    assert 'Backup job Nightly' in page and 'Backup jobs' in page and 'VMs of backup jobs' in page
