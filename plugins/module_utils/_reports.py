@@ -672,7 +672,7 @@ def _report_body(name, report, heading='h1'):
         details += u' &middot; violations are results in %s' % _h(', '.join(report['fail_on']))
     if report.get('max_age'):
         details += u' or no success within %s' % _h(report['max_age'])
-    out = [u'<%s style="%s">Veeam replication compliance: %s</%s>' % (
+    out = [u'<%s style="%s">Veeam backup and replication compliance: %s</%s>' % (
         heading, _style(font_size='20px', margin='8px 0 10px 0'), _h(name), heading)]
     out.append(_banner(passed, _h(headline), details))
     out.append(u'<h2 style="%s">Counts per check</h2>' % _H2)
@@ -714,7 +714,7 @@ def html_page(data, name=None):
     headline = (u'PASSED: %d Enterprise Manager(s), no violation' % len(pairs) if passed else
                 u'FAILED: %d of %d Enterprise Manager(s), %d violation(s)' % (
                     len(failing) + len(missing), len(pairs) + len(missing), len(data.get('violations') or [])))
-    out = [u'<h1 style="%s">Veeam replication compliance: fleet of %d Enterprise Manager(s)</h1>' % (
+    out = [u'<h1 style="%s">Veeam backup and replication compliance: fleet of %d Enterprise Manager(s)</h1>' % (
         _style(font_size='20px', margin='8px 0 10px 0'), len(pairs) + len(missing))]
     out.append(_banner(passed, _h(headline), u'Generated %s UTC' % _h(_shown_time(data.get('generated_at')) or '-')))
     out.append(u'<h2 style="%s">Enterprise Managers</h2>' % _H2)
