@@ -152,9 +152,11 @@ def _judge_backups(sim, make_client):
     with make_client() as em:
         data = gather(em, opts, page_size=500)
     log = sim.request_log()
-    assert [entry['method'] for entry in log].count('POST') == 1
-    assert [entry['method'] for entry in log].count('DELETE') == 1
     queries = [entry['query'] for entry in log if entry['path'].endswith('/query')]
+    # One logon, the query pages, one logout, counted by the client itself: on a loaded machine the simulator's
+    # log can also receive the late answer to an earlier test's abandoned logon.
+    assert em.request_count == 1 + len(queries) + 1
+    assert [entry['method'] for entry in log].count('DELETE') == 1
     types = [query['type'] for query in queries]
     # The backup jobs, their sessions and the VMs' task sessions: one query each (task sessions of the window
     # explain the failures too, so no reasons query); no replication or CDP query; never one request per session.
