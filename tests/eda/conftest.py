@@ -127,6 +127,16 @@ def failed_cdp_session(sim, ended_ago, created_ago=None, message='Error: Job fin
     }
 
 
+def failed_cdp_task_session(sim, session, vm, reason, ended_ago):
+    """A failed CDP task session record (dataset JSON form) of ``session`` for the VM ``vm``."""
+    now = datetime.datetime.now(UTC)
+    return {
+        'uuid': str(uuid.uuid4()), 'session_uuid': session['uuid'], 'vm_display_name': vm,
+        'creation_time': session['creation_time'], 'end_time': iso(now - datetime.timedelta(seconds=ended_ago)),
+        'state': 'Completed', 'result': 'Failed', 'reason': reason,
+    }
+
+
 def expected_failed(sim, kind, within):
     """UIDs of the data set's finished Failed items of one dataset kind that ended within ``within`` seconds."""
     since = datetime.datetime.now(UTC) - datetime.timedelta(seconds=within)

@@ -15,7 +15,7 @@ import time
 import pytest
 import requests
 
-from conftest import COLLECTION, PASSWORD, USERNAME, failed_cdp_session, query_count
+from conftest import COLLECTION, PASSWORD, USERNAME, failed_cdp_session, failed_cdp_task_session, query_count
 
 MARKER = 'VEEAM EM FAILED SESSION'
 
@@ -92,6 +92,76 @@ def test_the_example_rulebook_runs_its_playbook_once_per_new_failure(sim, tmp_pa
     assert uid in reports[0] and 'e2e failure while the rulebook runs' in reports[0]
     assert PASSWORD not in text
     assert sim.open_logon_sessions() == 0, 'the source logged out when ansible-rulebook stopped'
+
+
+def run_until_handled(sim, tmp_path, add, uids, polls='CdpReplicaSession'):
+    """Run the example rulebook; after two polls of ``polls`` call ``add()``, wait until the playbook has
+    reported every UID in ``uids`` and three more polls have run, stop ansible-rulebook (SIGTERM) and
+    return its output."""
+    command, env = rulebook_command(sim, tmp_path)
+    output = tmp_path / 'rulebook.out'
+    with open(output, 'wb') as out:
+        process = subprocess.Popen(  # pylint: disable=consider-using-with
+            command, cwd=str(tmp_path), env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        wait(lambda: query_count(sim, polls) >= 2, 90, 'two polls', process, output)
+        add()
+
+        def reported():
+            text = output.read_text(encoding='utf-8', errors='replace')
+            return all(uid in text for uid in uids)
+        wait(reported, 120, 'the playbook runs', process, output)
+        done = query_count(sim, polls)
+        wait(lambda: query_count(sim, polls) >= done + 3, 60, 'three more polls', process, output)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+    return output.read_text(encoding='utf-8', errors='replace')
+
+
+def post_records(sim, kind, records):
+    answer = requests.post(sim.base_url + '/_sim/records', json={'kind': kind, 'records': records},
+                           verify=sim.ca_path, timeout=10)
+    assert answer.status_code == 200, answer.text
+
+
+def test_em_text_in_an_event_is_never_run_by_the_example_rulebook_and_playbook(sim, tmp_path):
+    """Issue 16: ansible-rulebook hands the event to the playbook as ``-e @file``, which ansible-core 2.19
+    reads as trusted templates. A failure message and a VM name chosen by whoever names VMs or controls a
+    backup server must reach the playbook as text: no canary file, no ``vm-42``, the escape visible."""
+    canary = tmp_path / 'CANARY'
+    # ansible-playbook runs the collection's playbook in its folder: a relative CANARY would land there.
+    beside_playbook = os.path.join(COLLECTION, 'playbooks', 'CANARY')
+    if os.path.exists(beside_playbook):
+        os.unlink(beside_playbook)
+    attack = "Snapshot failed: {{ lookup('ansible.builtin.pipe', 'echo PWNED > CANARY') }}"
+    # The same with an absolute path: wherever the playbook's working directory is, the file would show.
+    attack_abs = "Snapshot failed: {{ lookup('ansible.builtin.pipe', 'echo PWNED > %s') }}" % canary
+    session = failed_cdp_session(sim, ended_ago=4, message=attack)
+    task = failed_cdp_task_session(sim, session, vm='vm-{{ 6*7 }}', reason=attack_abs, ended_ago=3)
+    uids = ['urn:veeam:CdpReplicaSession:%s' % session['uuid'], 'urn:veeam:CdpReplicaTaskSession:%s' % task['uuid']]
+
+    def add():
+        post_records(sim, 'cdp_replica_sessions', [session])
+        post_records(sim, 'cdp_replica_task_sessions', [task])
+
+    text = run_until_handled(sim, tmp_path, add, uids)
+    reports = [line for line in text.splitlines() if MARKER in line]
+    assert len(reports) == 2, 'one playbook run per failed session:\n%s' % '\n'.join(reports)
+    written = [str(path) for path in [canary, *tmp_path.rglob('CANARY')] if path.exists()]
+    written += [beside_playbook] if os.path.exists(beside_playbook) else []
+    assert not written, 'EM text ran on the controller and wrote %s' % ', '.join(written)
+    assert 'Snapshot failed:  [' not in text, 'the lookup ran (its output is empty) instead of being shown'
+    assert 'vm-42' not in text, 'a VM name was evaluated as a template'
+    # The escape is visible and documented: '{{' arrives as '{ {'.
+    assert any("vm-{ { 6*7 }}" in line for line in reports), reports
+    assert any("Snapshot failed: { { lookup(" in line for line in reports), reports
+    assert sim.open_logon_sessions() == 0
 
 
 def test_refused_credentials_end_the_rulebook_with_a_clear_message(sim, tmp_path):

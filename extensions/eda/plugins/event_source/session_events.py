@@ -44,6 +44,12 @@ description:
     the info module of that kind returns (for example C(id), C(uid), C(name), C(policy_name) or C(job_name),
     C(result), C(state), C(creation_time_utc), C(end_time_utc), C(failure_message) or C(reason),
     C(vm_display_name), C(backup_server_name)). It also has C(meta.hosts) when O(hosts) is set."
+  - "Names and messages come from EM: whoever names a VM or a job, or controls a backup server, chooses them.
+    ansible-rulebook hands an event to C(run_playbook) as an extra-vars file, which ansible-core reads as
+    trusted templates, so every string of an event (keys and values) is made inert first: each C({{), C({%)
+    and C({#) gets a space after its brace (C(vm-{{ 6*7 }}) arrives as C(vm-{ { 6*7 }})). This visible change
+    is the only one; a playbook that shows or passes the values on stays safe, as long as it never undoes
+    the escape and never builds a template out of them."
 options:
   host:
     description:
@@ -196,7 +202,7 @@ PAGE_SIZE = 100
 STATE_VERSION = 1
 # The package name plugins/module_utils is loaded under (it is not importable as ansible_collections here).
 UTILS_PACKAGE = "_veeam_enterprise_manager_module_utils"
-UTILS_MODULES = ("_errors", "_query", "_resources", "_conditions", "_client", "_connection")
+UTILS_MODULES = ("_errors", "_query", "_resources", "_conditions", "_client", "_connection", "_untrusted")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -589,10 +595,17 @@ class SessionPoller:
         self.log.warning("veeam.enterprise_manager.session_events: %s", message)
 
     def _event(self, kind: str, item: dict[str, Any]) -> dict[str, Any]:
+        """The event of one session, inert to templating.
+
+        ansible-rulebook hands an event to ``run_playbook`` as ``-e @file``, which ansible-core reads as
+        trusted templates: a VM or job name, or a failure message, holding ``{{ ... }}`` would run on the
+        controller. Every string (keys and values) therefore has each ``{{``, ``{%`` and ``{#`` broken by a
+        space (``{ {``), a visible change that no template engine evaluates.
+        """
         event: dict[str, Any] = {"veeam_em": {"em": self.options["connection"]["host"], "kind": kind, **item}}
         if self.options["hosts"]:
             event["meta"] = {"hosts": list(self.options["hosts"])}
-        return event
+        return self.utils["_untrusted"].inert(event)
 
     def close(self) -> None:
         """Log out (once a poll in flight has finished) and save what has not been saved yet."""
