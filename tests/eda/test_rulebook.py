@@ -15,7 +15,8 @@ import time
 import pytest
 import requests
 
-from conftest import COLLECTION, PASSWORD, USERNAME, failed_cdp_session, failed_cdp_task_session, query_count
+from conftest import (COLLECTION, PASSWORD, TEST_INTERVAL_VARIABLE, USERNAME, failed_cdp_session, failed_cdp_task_session,
+                      query_count)
 
 MARKER = 'VEEAM EM FAILED SESSION'
 
@@ -44,7 +45,7 @@ def rulebook_command(sim, tmp_path, password=PASSWORD):
     (tmp_path / 'inventory.yml').write_text(
         'all:\n  hosts:\n    localhost:\n      ansible_connection: local\n'
         '      ansible_python_interpreter: %s\n' % sys.executable, encoding='utf-8')
-    (tmp_path / 'vars.yml').write_text('veeam_em_interval: 1\nveeam_em_lookback: 1h\n', encoding='utf-8')
+    (tmp_path / 'vars.yml').write_text('veeam_em_interval: 5s\nveeam_em_lookback: 1h\n', encoding='utf-8')
     env = dict(os.environ)
     env.update({
         'PATH': bin_dir + os.pathsep + env.get('PATH', ''),
@@ -54,6 +55,8 @@ def rulebook_command(sim, tmp_path, password=PASSWORD):
         # Let Python, not the JVM, handle SIGTERM, so the source is cancelled and logs out (docs/eda.md).
         'JAVA_TOOL_OPTIONS': '-Xrs',
         'ANSIBLE_NOCOLOR': '1', 'NO_COLOR': '1', 'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+        # Poll every second, under the source's 5 s minimum: test-only, not a user option.
+        TEST_INTERVAL_VARIABLE: '1',
     })
     command = [rulebook_cli, '--rulebook', 'veeam.enterprise_manager.failed_sessions', '-i', 'inventory.yml',
                '--vars', 'vars.yml']

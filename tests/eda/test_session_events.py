@@ -9,8 +9,8 @@ import os
 
 import pytest
 
-from conftest import (PASSWORD, USERNAME, expected_failed, failed_cdp_session, query_count, stop, wait_for,
-                      wait_for_polls)
+from conftest import (PASSWORD, USERNAME, expected_failed, failed_cdp_session, fast_polls, query_count, stop,
+                      wait_for, wait_for_polls)
 
 pytestmark = pytest.mark.asyncio(loop_scope='function')
 
@@ -133,9 +133,9 @@ async def test_nothing_is_emitted_twice_across_a_restart_with_state_file(source,
     assert again.uids() == ['urn:veeam:CdpReplicaSession:%s' % second['uuid']]
 
 
-async def test_an_expired_token_gets_one_new_logon(source, sim, queue, args, caplog):
+async def test_an_expired_token_gets_one_new_logon(source, sim, queue, args, caplog, monkeypatch):
     sim.set_config(token_idle_timeout=0.4)
-    args['interval'] = 0.8
+    fast_polls(monkeypatch, 0.8)
     task = asyncio.create_task(source.main(queue, args))
     try:
         await wait_for_polls(sim, 3)
@@ -209,7 +209,7 @@ async def test_an_unreachable_em_is_retried_not_fatal(source, sim, queue, args, 
 async def test_configuration_errors_end_the_source_at_once(source, sim, queue, args, change, words, monkeypatch):
     monkeypatch.delenv('VEEAM_EM_CA_PATH', raising=False)
     args.update(change)
-    args['interval'] = 60
+    fast_polls(monkeypatch, 60)
     with pytest.raises(source.ConfigurationError) as info:
         await asyncio.wait_for(source.main(queue, args), 15)
     message = str(info.value)

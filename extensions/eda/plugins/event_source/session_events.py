@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import re
+import stat
 import sys
 import tempfile
 import threading
@@ -125,14 +126,14 @@ options:
     default: [Failed]
   interval:
     description:
-      - Time between polls, in seconds or as a duration such as V(5m).
+      - Time between polls, in seconds or as a duration such as V(5m). At least 5 seconds, at most 30 days.
     type: str
     default: "300"
   lookback:
     description:
       - How far back, by end time, each poll looks, in seconds or as a duration such as V(1h).
       - It must cover EM's collection delay (15 minutes by default, longer when a backup server is
-        unreachable) and be at least O(interval).
+        unreachable) and be at least O(interval). At most 30 days.
     type: str
     default: 1h
   emit_existing:
@@ -147,6 +148,9 @@ options:
     description:
       - A file in which the source keeps the keys of the sessions it has sent, written atomically after
         each poll, so that a restart neither loses nor repeats an event. Its directory must exist.
+      - It must be a regular file (or not exist yet) of at most 64 MiB; anything else (a FIFO, a device, a
+        directory, a file that is not this source's JSON) ends the source with a message before the first
+        request.
       - An empty value means no state file.
     type: path
   hosts:
@@ -198,6 +202,14 @@ RESULTS = ("Success", "Warning", "Failed")
 DEFAULT_RESULTS = ("Failed",)
 DEFAULT_INTERVAL = 300.0
 DEFAULT_LOOKBACK = 3600.0
+# Fewer seconds between polls only load EM: its own collection delay is 15 minutes.
+MIN_INTERVAL = 5.0
+# The longest window: its memory spans twice as long, and no backup server stays out of reach for longer.
+MAX_WINDOW = 30 * 86400.0
+# Tests only (not a user option): seconds between polls, below MIN_INTERVAL, to keep test runs short.
+TEST_INTERVAL_VARIABLE = "_VEEAM_EM_SESSION_EVENTS_TEST_INTERVAL"
+# A state file holds a few hundred keys; anything this large is not one (and would be read into memory).
+MAX_STATE_BYTES = 64 * 1024 * 1024
 PAGE_SIZE = 100
 STATE_VERSION = 1
 # The package name plugins/module_utils is loaded under (it is not importable as ansible_collections here).
@@ -266,6 +278,9 @@ def parse_duration(value: Any, option: str) -> float:
         seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     if seconds <= 0:
         msg = f"{option}: must be more than zero, got {value!r}"
+        raise ConfigurationError(msg)
+    if seconds > MAX_WINDOW:
+        msg = f"{option}: {value!r} is longer than the maximum of {MAX_WINDOW / 86400:g}d"
         raise ConfigurationError(msg)
     return seconds
 
@@ -383,6 +398,9 @@ def parse_options(args: dict[str, Any], environ: Any, utils: dict[str, Any]) -> 
     options["results"] = list(dict.fromkeys(results))
 
     options["interval"] = parse_duration(args.get("interval", DEFAULT_INTERVAL), "interval")
+    if options["interval"] < MIN_INTERVAL:
+        msg = f"interval: {args.get('interval')!r} is shorter than the minimum of {MIN_INTERVAL:g}s"
+        raise ConfigurationError(msg)
     options["lookback"] = parse_duration(args.get("lookback", DEFAULT_LOOKBACK), "lookback")
     if options["lookback"] < options["interval"]:
         msg = (
@@ -390,6 +408,8 @@ def parse_options(args: dict[str, Any], environ: Any, utils: dict[str, Any]) -> 
             f"{args.get('interval', DEFAULT_INTERVAL)!r}; sessions ending between two polls would be missed"
         )
         raise ConfigurationError(msg)
+    if environ.get(TEST_INTERVAL_VARIABLE):
+        options["interval"] = float(environ[TEST_INTERVAL_VARIABLE])
     options["emit_existing"] = _as_bool(args.get("emit_existing", False), "emit_existing")
 
     # An empty value counts as unset: a rulebook cannot leave an argument out conditionally.
@@ -399,11 +419,62 @@ def parse_options(args: dict[str, Any], environ: Any, utils: dict[str, Any]) -> 
         if not os.path.isdir(os.path.dirname(state_file)):
             msg = f"state_file: the directory {os.path.dirname(state_file)} does not exist"
             raise ConfigurationError(msg)
+        check_state_file(state_file)
     options["state_file"] = state_file
 
     hosts = args.get("hosts") or None
     options["hosts"] = _as_list(hosts, "hosts") if hosts is not None else None
     return options
+
+
+def check_state_file(path: str) -> None:
+    """Refuse a state file that exists but is not a regular file (a FIFO would block the source before its
+    first poll, /dev/zero would fill its memory, a directory cannot be replaced), or that is too large."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        msg = f"state_file: cannot read {path}: {exc.strerror}"
+        raise ConfigurationError(msg) from None
+    _check_state_stat(path, info)
+
+
+def _check_state_stat(path: str, info: os.stat_result) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        what = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        msg = f"state_file: {path} is {what}; give the path of a file this source may replace"
+        raise ConfigurationError(msg)
+    if info.st_size > MAX_STATE_BYTES:
+        msg = (f"state_file: {path} is larger ({info.st_size} bytes) than a state file of this source can be "
+               f"({MAX_STATE_BYTES // (1024 * 1024)} MiB); move it away to start afresh")
+        raise ConfigurationError(msg)
+
+
+def read_state_file(path: str) -> Any:
+    """The JSON in the state file, read without blocking on a FIFO, within MAX_STATE_BYTES, never deeper
+    than Python's recursion limit; raises ConfigurationError naming ``state_file``."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        msg = f"state_file: cannot read {path}: {exc.strerror}; move it away to start afresh"
+        raise ConfigurationError(msg) from None
+    with os.fdopen(handle, "rb") as stream:
+        _check_state_stat(path, os.fstat(stream.fileno()))  # the file opened is the file checked
+        data = stream.read(MAX_STATE_BYTES + 1)
+    if len(data) > MAX_STATE_BYTES:
+        msg = f"state_file: {path} grew beyond {MAX_STATE_BYTES // (1024 * 1024)} MiB while read; move it away"
+        raise ConfigurationError(msg)
+    try:
+        return json.loads(data.decode("utf-8"))
+    except RecursionError:
+        msg = f"state_file: {path} is nested too deeply to be a state file of this source; move it away to start afresh"
+        raise ConfigurationError(msg) from None
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        msg = f"state_file: cannot read {path}: {exc}; move it away to start afresh"
+        raise ConfigurationError(msg) from None
 
 
 # --------------------------------------------------------------------------------- polling
@@ -481,14 +552,11 @@ class SessionPoller:
     def load_state(self) -> None:
         """Read the state file if there is one; a saved state stands in for the first poll's priming."""
         path = self.options["state_file"]
-        if not path or not os.path.exists(path):
+        if not path:
             return
-        try:
-            with open(path, encoding="utf-8") as handle:
-                data = json.load(handle)
-        except (OSError, ValueError) as exc:
-            msg = f"state_file: cannot read {path}: {exc}; move it away to start afresh"
-            raise ConfigurationError(msg) from None
+        data = read_state_file(path)
+        if data is None:
+            return
         if not isinstance(data, dict) or data.get("version") != STATE_VERSION or not isinstance(data.get("seen"), dict):
             msg = f"state_file: {path} is not a state file of this source; move it away to start afresh"
             raise ConfigurationError(msg)
