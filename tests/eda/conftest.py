@@ -100,7 +100,7 @@ def args(sim, monkeypatch):
     fast_polls(monkeypatch)
     return {
         'host': '127.0.0.1', 'port': sim.port, 'username': USERNAME, 'password': PASSWORD, 'ca_path': sim.ca_path,
-        'timeout': 5, 'retries': 0, 'interval': '5s', 'lookback': '1h', 'kinds': ['cdp_replica_sessions'],
+        'timeout': 5, 'retries': 0, 'interval': '5s', 'ended_within': '1h', 'kinds': ['cdp_replica_sessions'],
     }
 
 

@@ -5,18 +5,20 @@ Needs ansible-rulebook (requirements-dev.txt) and Java 17+ (``make eda`` install
 when ``java`` is missing), and the collection under ANSIBLE_COLLECTIONS_PATH (``make eda`` points it at build/).
 """
 
+import datetime
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
 import requests
 
-from conftest import (COLLECTION, PASSWORD, TEST_INTERVAL_VARIABLE, USERNAME, failed_cdp_session, failed_cdp_task_session,
-                      query_count)
+from conftest import (COLLECTION, PASSWORD, TEST_INTERVAL_VARIABLE, USERNAME, UTC, failed_cdp_session,
+                      failed_cdp_task_session, iso, query_count)
 
 MARKER = 'VEEAM EM FAILED SESSION'
 
@@ -45,7 +47,7 @@ def rulebook_command(sim, tmp_path, password=PASSWORD):
     (tmp_path / 'inventory.yml').write_text(
         'all:\n  hosts:\n    localhost:\n      ansible_connection: local\n'
         '      ansible_python_interpreter: %s\n' % sys.executable, encoding='utf-8')
-    (tmp_path / 'vars.yml').write_text('veeam_em_interval: 5s\nveeam_em_lookback: 1h\n', encoding='utf-8')
+    (tmp_path / 'vars.yml').write_text('veeam_em_interval: 5s\nveeam_em_ended_within: 1h\n', encoding='utf-8')
     env = dict(os.environ)
     env.update({
         'PATH': bin_dir + os.pathsep + env.get('PATH', ''),
@@ -164,6 +166,35 @@ def test_em_text_in_an_event_is_never_run_by_the_example_rulebook_and_playbook(s
     # The escape is visible and documented: '{{' arrives as '{ {'.
     assert any("vm-{ { 6*7 }}" in line for line in reports), reports
     assert any("Snapshot failed: { { lookup(" in line for line in reports), reports
+    assert sim.open_logon_sessions() == 0
+
+
+def test_a_failed_backup_session_added_mid_run_runs_the_playbook_exactly_once(sim, tmp_path):
+    """Issue 14: the source watches backup sessions and their VMs' task sessions by default, and the
+    example rulebook does too."""
+    now = datetime.datetime.now(UTC)
+    job = sim.dataset.backup_jobs[0]
+    session = {'uuid': str(uuid.uuid4()), 'job_uuid': job['uuid'],
+               'creation_time': iso(now - datetime.timedelta(minutes=9)),
+               'end_time': iso(now - datetime.timedelta(seconds=3)), 'state': 'Stopped', 'result': 'Failed',
+               'failure_message': 'Error: backup failed while the rulebook runs'}
+    task = {'uuid': str(uuid.uuid4()), 'session_uuid': session['uuid'], 'vm_display_name': 'vm-backup-e2e',
+            'end_time': iso(now - datetime.timedelta(seconds=4)), 'result': 'Failed',
+            'reason': 'Error: VM snapshot could not be created'}
+    uids = ['urn:veeam:BackupJobSession:%s' % session['uuid'], 'urn:veeam:BackupTaskSession:%s' % task['uuid']]
+
+    def add():
+        post_records(sim, 'backup_job_sessions', [session])
+        post_records(sim, 'backup_task_sessions', [task])
+
+    text = run_until_handled(sim, tmp_path, add, uids, polls='BackupJobSession')
+    reports = [line for line in text.splitlines() if MARKER in line]
+    assert [sum(uid in line for line in reports) for uid in uids] == [1, 1], '\n'.join(reports)
+    assert len(reports) == 2, '\n'.join(reports)
+    backup = next(line for line in reports if uids[0] in line)
+    assert 'backup_sessions' in backup and job['name'] in backup and 'backup failed while the rulebook runs' in backup
+    vm = next(line for line in reports if uids[1] in line)
+    assert 'backup_task_sessions' in vm and 'vm-backup-e2e' in vm and 'VM snapshot could not be created' in vm
     assert sim.open_logon_sessions() == 0
 
 

@@ -79,10 +79,12 @@ async def test_a_fifo_put_in_place_after_the_arguments_were_checked_does_not_blo
 
 
 @pytest.mark.parametrize('change, words', [
-    ({'lookback': '100000000d'}, ['lookback', '100000000d', 'maximum of 30d']),
-    ({'lookback': '31d'}, ['lookback', 'maximum of 30d']),
+    ({'ended_within': '100000000d'}, ['ended_within', '100000000d', 'maximum of 30d']),
+    ({'ended_within': '5w'}, ['ended_within', 'maximum of 30d']),
+    ({'ended_within': '31d'}, ['ended_within', 'maximum of 30d']),
     ({'interval': '100000000d'}, ['interval', 'maximum of 30d']),
-    ({'interval': 0.001}, ['interval', 'minimum of 5s']),
+    ({'interval': 0.001}, ['interval', '0.001', 'not an age']),
+    ({'interval': '1s'}, ['interval', 'minimum of 5s']),
     ({'interval': '4s'}, ['interval', 'minimum of 5s']),
 ])
 async def test_the_window_and_the_interval_are_bounded(source, sim, queue, args, change, words, monkeypatch):
@@ -94,5 +96,5 @@ async def test_the_window_and_the_interval_are_bounded(source, sim, queue, args,
 async def test_the_bounds_themselves_are_accepted(source, sim, args, monkeypatch):
     monkeypatch.delenv(TEST_INTERVAL_VARIABLE)
     utils = source.load_module_utils()
-    options = source.parse_options(dict(args, interval='5s', lookback='30d'), {}, utils)
-    assert (options['interval'], options['lookback']) == (5, 30 * 86400)
+    options = source.parse_options(dict(args, interval='5s', ended_within='30d'), {}, utils)
+    assert (options['interval'], options['ended_within']) == (5, 30 * 86400)

@@ -258,11 +258,13 @@ class Simulator:
             raise ValueError("unknown kind %r; one of %s" % (kind, ", ".join(dataset_mod.KINDS)))
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
             raise ValueError("records must be a list of objects")
+        # A record without a uuid gets a new one, as every other missing key gets its default.
+        rows = [dict(row) if row.get("uuid") else dict(row, uuid=str(uuidlib.uuid4())) for row in rows]
         with self.lock:
             current = self.dataset
             parents = {name: [dict(item) for item in getattr(current, name)]
-                       for name in ("backup_servers", "cdp_policies", "replica_jobs", "cdp_replica_sessions",
-                                    "replica_job_sessions") if name != kind}
+                       for name in ("backup_servers", "cdp_policies", "replica_jobs", "backup_jobs", "cdp_replica_sessions",
+                                    "replica_job_sessions", "backup_job_sessions") if name != kind}
             parents[kind] = rows
             added = getattr(dataset_mod.Dataset.from_json(parents), kind)
             getattr(current, kind).extend(added)
