@@ -198,6 +198,38 @@ def test_a_failed_backup_session_added_mid_run_runs_the_playbook_exactly_once(si
     assert sim.open_logon_sessions() == 0
 
 
+def test_the_example_playbook_explains_a_replication_failure_with_its_vms_reasons(sim, tmp_path):
+    """Issue 17: a replication job session carries no message of its own; the playbook reads the task
+    sessions of its VMs, as the role does, instead of printing "no reason given". Their text comes from a
+    module result and is shown, never evaluated."""
+    now = datetime.datetime.now(UTC)
+    job = sim.dataset.replica_jobs[0]
+    session = {'uuid': str(uuid.uuid4()), 'job_uuid': job['uuid'],
+               'creation_time': iso(now - datetime.timedelta(minutes=9)),
+               'end_time': iso(now - datetime.timedelta(seconds=3)), 'state': 'Stopped', 'result': 'Failed'}
+    vms = [('vm-sql-e2e', 'Error: Failed to create VM snapshot'), ('vm-{{ 7*6 }}', 'Error: Target datastore is full')]
+    tasks = [{'uuid': str(uuid.uuid4()), 'session_uuid': session['uuid'], 'vm_display_name': vm,
+              'end_time': iso(now - datetime.timedelta(seconds=5)), 'result': 'Failed', 'reason': reason}
+             for vm, reason in vms]
+    tasks.append({'uuid': str(uuid.uuid4()), 'session_uuid': session['uuid'], 'vm_display_name': 'vm-fine-e2e',
+                  'end_time': iso(now - datetime.timedelta(seconds=6)), 'result': 'Success'})
+    uid = 'urn:veeam:ReplicaJobSession:%s' % session['uuid']
+
+    def add():
+        post_records(sim, 'replica_job_sessions', [session])
+        post_records(sim, 'replica_task_sessions', tasks)
+
+    text = run_until_handled(sim, tmp_path, add, [uid], polls='ReplicaJobSession')
+    reports = [line for line in text.splitlines() if MARKER in line]
+    assert len(reports) == 1, '\n'.join(reports)
+    line = reports[0]
+    assert 'replica_sessions' in line and job['name'] in line and 'no reason given' not in line, line
+    assert 'VMs: ' in line and 'vm-sql-e2e: Error: Failed to create VM snapshot' in line, line
+    assert 'vm-{{ 7*6 }}: Error: Target datastore is full' in line and 'vm-42' not in text, line
+    assert 'vm-fine-e2e' not in line, 'a VM that succeeded is no reason'
+    assert sim.open_logon_sessions() == 0
+
+
 def test_refused_credentials_end_the_rulebook_with_a_clear_message(sim, tmp_path):
     wrong = 'Wrong-But-Long-Pa55word'
     command, env = rulebook_command(sim, tmp_path, password=wrong)

@@ -56,3 +56,12 @@ def test_a_backup_session_record_gets_its_jobs_name(sim):
     assert answer.status_code == 200, answer.text
     added = sim.dataset.backup_job_sessions[-1]
     assert added['job_name'] == job['name'] and added['backup_server_name'] and added['uuid']
+
+
+def test_a_session_may_name_its_job_instead_of_its_uuid(sim):
+    job = sim.dataset.replica_jobs[1]
+    answer = requests.post(sim.base_url + '/_sim/records', verify=sim.ca_path, timeout=10, json={
+        'kind': 'replica_job_sessions', 'records': [{'job_name': job['name'], 'result': 'Failed', 'end_time': 'now'}]})
+    assert answer.status_code == 200, answer.text
+    added = sim.dataset.replica_job_sessions[-1]
+    assert added['job_uuid'] == job['uuid'] and added['backup_server_name'] == job['backup_server_name']

@@ -62,6 +62,11 @@ CHILD_LISTS = {
 }
 
 
+# Session kinds whose records may name their parent (job or policy) instead of giving its uuid.
+PARENT_BY_NAME = {"cdp_replica_sessions": ("cdp_policies", "policy"), "replica_job_sessions": ("replica_jobs", "job"),
+                  "backup_job_sessions": ("backup_jobs", "job")}
+
+
 class ApiError(Exception):
     """An error answered with an EM Error body."""
 
@@ -262,6 +267,12 @@ class Simulator:
         rows = [dict(row) if row.get("uuid") else dict(row, uuid=str(uuidlib.uuid4())) for row in rows]
         with self.lock:
             current = self.dataset
+            # A session may name its job or policy instead of giving its uuid.
+            parent_kind, key = PARENT_BY_NAME.get(kind, (None, None))
+            for row in rows if parent_kind else ():
+                named = [item for item in getattr(current, parent_kind) if item["name"] == row.get(key + "_name")]
+                if named and not row.get(key + "_uuid"):
+                    row[key + "_uuid"] = named[0]["uuid"]
             parents = {name: [dict(item) for item in getattr(current, name)]
                        for name in ("backup_servers", "cdp_policies", "replica_jobs", "backup_jobs", "cdp_replica_sessions",
                                     "replica_job_sessions", "backup_job_sessions") if name != kind}
