@@ -111,3 +111,23 @@ print(json.dumps({'events': len(events), 'ansible': sorted(m for m in sys.module
     assert result['ansible'] == []
     assert result['events'] >= 1
     assert sim.open_logon_sessions() == 0
+
+
+def test_every_string_of_an_event_is_inert(source, sim, args):
+    """Names and messages from EM reach the event with each Jinja opening broken ('{{' -> '{ {'); the
+    memory keys (what the state file holds) keep the UID as EM gives it."""
+    utils = source.load_module_utils()
+    record = failed_cdp_session(sim, ended_ago=1, message="{% for x in range(3) %}{{ x }}{% endfor %} {# c #}")
+    sim.add_records('cdp_replica_sessions', [record])
+    poller = source.SessionPoller(utils, source.parse_options(dict(args, emit_existing=True, hosts=['h{{1}}']), {}, utils))
+    try:
+        events = poller.poll()
+    finally:
+        poller.close()
+    event = next(e for e in events if e['veeam_em']['uid'].endswith(record['uuid']))
+    assert event['veeam_em']['failure_message'] == '{ % for x in range(3) %}{ { x }}{ % endfor %} { # c #}'
+    assert event['meta'] == {'hosts': ['h{ {1}}']}
+    for one in events:
+        text = json.dumps(one)
+        assert '{{' not in text and '{%' not in text and '{#' not in text
+    assert 'urn:veeam:CdpReplicaSession:%s|Failed' % record['uuid'] in poller.seen.keys

@@ -796,4 +796,4 @@ if __name__ == "__main__":
             sys.stdout.write(json.dumps(item) + "\n")
 
     logging.basicConfig(level=logging.INFO)
-    asyncio.run(main(_PrintQueue(), {"interval": 30, "emit_existing": True}))
+    asyncio.run(main(_PrintQueue(), {"interval": "30s", "emit_existing": True}))
