@@ -85,12 +85,22 @@ def queue():
     return ListQueue()
 
 
+# The source refuses an interval under 5 s; tests poll faster through its test-only variable (not a user option).
+TEST_INTERVAL_VARIABLE = '_VEEAM_EM_SESSION_EVENTS_TEST_INTERVAL'
+
+
+def fast_polls(monkeypatch, seconds=0.3):
+    """Make the source poll every ``seconds`` whatever its interval argument says."""
+    monkeypatch.setenv(TEST_INTERVAL_VARIABLE, str(seconds))
+
+
 @pytest.fixture
-def args(sim):
-    """Source arguments for the simulator; a test changes what it needs."""
+def args(sim, monkeypatch):
+    """Source arguments for the simulator, polling every 0.3 s; a test changes what it needs."""
+    fast_polls(monkeypatch)
     return {
         'host': '127.0.0.1', 'port': sim.port, 'username': USERNAME, 'password': PASSWORD, 'ca_path': sim.ca_path,
-        'timeout': 5, 'retries': 0, 'interval': 0.3, 'lookback': '1h', 'kinds': ['cdp_replica_sessions'],
+        'timeout': 5, 'retries': 0, 'interval': '5s', 'ended_within': '1h', 'kinds': ['cdp_replica_sessions'],
     }
 
 
@@ -124,6 +134,16 @@ def failed_cdp_session(sim, ended_ago, created_ago=None, message='Error: Job fin
         'uuid': str(uuid.uuid4()), 'policy_uuid': policy['uuid'], 'creation_time': iso(created),
         'end_time': iso(now - datetime.timedelta(seconds=ended_ago)), 'state': 'Stopped', 'result': 'Failed',
         'progress': 0, 'failure_message': message,
+    }
+
+
+def failed_cdp_task_session(sim, session, vm, reason, ended_ago):
+    """A failed CDP task session record (dataset JSON form) of ``session`` for the VM ``vm``."""
+    now = datetime.datetime.now(UTC)
+    return {
+        'uuid': str(uuid.uuid4()), 'session_uuid': session['uuid'], 'vm_display_name': vm,
+        'creation_time': session['creation_time'], 'end_time': iso(now - datetime.timedelta(seconds=ended_ago)),
+        'state': 'Completed', 'result': 'Failed', 'reason': reason,
     }
 
 

@@ -9,8 +9,8 @@ import os
 
 import pytest
 
-from conftest import (PASSWORD, USERNAME, expected_failed, failed_cdp_session, query_count, stop, wait_for,
-                      wait_for_polls)
+from conftest import (PASSWORD, USERNAME, expected_failed, failed_cdp_session, fast_polls, query_count, stop,
+                      wait_for, wait_for_polls)
 
 pytestmark = pytest.mark.asyncio(loop_scope='function')
 
@@ -133,9 +133,9 @@ async def test_nothing_is_emitted_twice_across_a_restart_with_state_file(source,
     assert again.uids() == ['urn:veeam:CdpReplicaSession:%s' % second['uuid']]
 
 
-async def test_an_expired_token_gets_one_new_logon(source, sim, queue, args, caplog):
+async def test_an_expired_token_gets_one_new_logon(source, sim, queue, args, caplog, monkeypatch):
     sim.set_config(token_idle_timeout=0.4)
-    args['interval'] = 0.8
+    fast_polls(monkeypatch, 0.8)
     task = asyncio.create_task(source.main(queue, args))
     try:
         await wait_for_polls(sim, 3)
@@ -209,7 +209,7 @@ async def test_an_unreachable_em_is_retried_not_fatal(source, sim, queue, args, 
 async def test_configuration_errors_end_the_source_at_once(source, sim, queue, args, change, words, monkeypatch):
     monkeypatch.delenv('VEEAM_EM_CA_PATH', raising=False)
     args.update(change)
-    args['interval'] = 60
+    fast_polls(monkeypatch, 60)
     with pytest.raises(source.ConfigurationError) as info:
         await asyncio.wait_for(source.main(queue, args), 15)
     message = str(info.value)
@@ -219,15 +219,27 @@ async def test_configuration_errors_end_the_source_at_once(source, sim, queue, a
 
 
 @pytest.mark.parametrize('change, words', [
-    ({'kinds': ['backup_sessions']}, ['kinds', 'backup_sessions']),
+    ({'kinds': ['backup_jobs']}, ['kinds', 'backup_jobs']),
     ({'results': ['Broken']}, ['results', 'Broken']),
     ({'interval': 'soon'}, ['interval', 'soon']),
-    ({'interval': '2h', 'lookback': '1h'}, ['lookback', 'shorter than interval']),
+    ({'interval': '2h', 'ended_within': '1h'}, ['ended_within', 'shorter than interval']),
     ({'port': 70000}, ['port', '70000']),
     ({'host': None}, ['host', 'VEEAM_EM_HOST']),
     ({'validate_certs': 'maybe'}, ['validate_certs', 'maybe']),
     ({'state_file': '/nonexistent/dir/state.json'}, ['state_file', '/nonexistent/dir']),
     ({'lookback_hours': 2}, ['unknown argument', 'lookback_hours']),
+    # An unknown argument names the closest known one; lookback (by creation time elsewhere) names ended_within.
+    ({'intervall': '5m'}, ['unknown argument intervall', 'did you mean interval?']),
+    ({'ended_withn': '2h'}, ['unknown argument ended_withn', 'did you mean ended_within?']),
+    ({'emit_existng': True}, ['did you mean emit_existing?']),
+    ({'lookback': '2h'}, ['unknown argument lookback', 'ended_within']),
+    ({'xyzzy': 1}, ['unknown argument xyzzy', 'known:', 'ended_within']),
+    # Ages are <integer><s|m|h|d|w>: no fractions, a unit always.
+    ({'ended_within': '1.5h'}, ['ended_within', "'1.5h' is not an age", 'units s, m, h, d, w']),
+    ({'interval': 300}, ['interval', 'for seconds write 300s']),
+    ({'interval': '300'}, ['interval', 'for seconds write 300s']),
+    ({'ended_within': '2y'}, ['ended_within', 'not an age']),
+    ({'ended_within': '0h'}, ['ended_within', 'more than zero']),
 ])
 async def test_bad_arguments_are_named_before_any_request(source, sim, queue, args, change, words, monkeypatch):
     monkeypatch.delenv('VEEAM_EM_HOST', raising=False)
@@ -286,3 +298,23 @@ async def test_an_event_not_yet_queued_when_cancelled_is_sent_after_a_restart(so
     assert len(queue.uids()) == len(set(queue.uids())) >= 1
     assert set(queue.uids()) | {first} >= expected
     assert sim.open_logon_sessions() == 0
+
+
+async def test_backup_sessions_and_their_task_sessions_are_watched(source, sim, queue, args):
+    """Issue 14: backup job sessions (every job type EM lists) and backup task sessions are kinds too."""
+    args.update(emit_existing=True, kinds=['backup_sessions', 'backup_task_sessions'])
+    since = datetime.datetime.now(UTC) - datetime.timedelta(seconds=3600 - 60)
+    expected = {'urn:veeam:BackupJobSession:%s' % item['uuid'] for item in sim.dataset.backup_job_sessions
+                if item['result'] == 'Failed' and item['end_time'] is not None and item['end_time'] >= since}
+    assert expected, 'the data set must have recent backup failures for this test to mean anything'
+    task = asyncio.create_task(source.main(queue, args))
+    try:
+        await wait_for_polls(sim, 2, query_type='BackupJobSession')
+    finally:
+        await stop(task)
+    sessions = [event['veeam_em'] for event in queue.events if event['veeam_em']['kind'] == 'backup_sessions']
+    tasks = [event['veeam_em'] for event in queue.events if event['veeam_em']['kind'] == 'backup_task_sessions']
+    assert expected <= {event['uid'] for event in sessions}
+    assert all(event['job_name'] and event['result'] == 'Failed' and 'failure_message' in event for event in sessions)
+    assert tasks and all(event['vm_display_name'] and event['job_session_uid'] for event in tasks)
+    assert all(event['uid'].startswith('urn:veeam:BackupTaskSession:') for event in tasks)

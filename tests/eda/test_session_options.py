@@ -21,8 +21,9 @@ def test_connection_options_fall_back_to_veeam_em_variables(source, sim):
     assert (connection['host'], connection['port'], connection['username'], connection['password']) == (
         'em.example.com', 9399, 'EXAMPLE\\svc', 'Env-Pa55word-Long')
     assert connection['validate_certs'] is False
-    assert options['interval'] == 300 and options['lookback'] == 3600
-    assert options['kinds'] == ['cdp_replica_sessions', 'cdp_replica_task_sessions', 'replica_sessions']
+    assert options['interval'] == 300 and options['ended_within'] == 3600
+    assert options['kinds'] == ['backup_sessions', 'backup_task_sessions', 'replica_sessions', 'cdp_replica_sessions',
+                                'cdp_replica_task_sessions']
     assert options['results'] == ['Failed'] and options['emit_existing'] is False
     # An argument wins over its variable.
     assert source.parse_options({'host': 'em2', 'port': 1234}, environ, utils)['connection']['port'] == 1234
@@ -61,7 +62,8 @@ def test_documentation_matches_the_arguments_and_their_defaults(source):
     utils = source.load_module_utils()
     documented = yaml.safe_load(source.DOCUMENTATION)['options']
     connection = source.source_connection_options(utils['_connection'])
-    own = {'kinds', 'results', 'interval', 'lookback', 'emit_existing', 'state_file', 'hosts'}
+    own = {'kinds', 'results', 'interval', 'ended_within', 'emit_existing', 'state_file', 'hosts'}
+    assert set(source.OWN_ARGUMENTS) == own
     assert set(documented) == set(connection) | own
     for name, definition in connection.items():
         assert documented[name]['type'] == definition['type'], name
@@ -72,8 +74,8 @@ def test_documentation_matches_the_arguments_and_their_defaults(source):
     assert documented['kinds']['choices'] == list(source.KINDS)
     assert documented['kinds']['default'] == list(source.DEFAULT_KINDS)
     assert documented['results']['default'] == list(source.DEFAULT_RESULTS)
-    assert source.parse_duration(documented['interval']['default'], 'interval') == source.DEFAULT_INTERVAL
-    assert source.parse_duration(documented['lookback']['default'], 'lookback') == source.DEFAULT_LOOKBACK
+    assert documented['interval']['default'] == source.DEFAULT_INTERVAL
+    assert documented['ended_within']['default'] == source.DEFAULT_ENDED_WITHIN
     assert yaml.safe_load(source.EXAMPLES)[0]['sources'][0]['veeam.enterprise_manager.session_events']
 
 
@@ -109,3 +111,23 @@ print(json.dumps({'events': len(events), 'ansible': sorted(m for m in sys.module
     assert result['ansible'] == []
     assert result['events'] >= 1
     assert sim.open_logon_sessions() == 0
+
+
+def test_every_string_of_an_event_is_inert(source, sim, args):
+    """Names and messages from EM reach the event with each Jinja opening broken ('{{' -> '{ {'); the
+    memory keys (what the state file holds) keep the UID as EM gives it."""
+    utils = source.load_module_utils()
+    record = failed_cdp_session(sim, ended_ago=1, message="{% for x in range(3) %}{{ x }}{% endfor %} {# c #}")
+    sim.add_records('cdp_replica_sessions', [record])
+    poller = source.SessionPoller(utils, source.parse_options(dict(args, emit_existing=True, hosts=['h{{1}}']), {}, utils))
+    try:
+        events = poller.poll()
+    finally:
+        poller.close()
+    event = next(e for e in events if e['veeam_em']['uid'].endswith(record['uuid']))
+    assert event['veeam_em']['failure_message'] == '{ % for x in range(3) %}{ { x }}{ % endfor %} { # c #}'
+    assert event['meta'] == {'hosts': ['h{ {1}}']}
+    for one in events:
+        text = json.dumps(one)
+        assert '{{' not in text and '{%' not in text and '{#' not in text
+    assert 'urn:veeam:CdpReplicaSession:%s|Failed' % record['uuid'] in poller.seen.keys

@@ -62,6 +62,11 @@ CHILD_LISTS = {
 }
 
 
+# Session kinds whose records may name their parent (job or policy) instead of giving its uuid.
+PARENT_BY_NAME = {"cdp_replica_sessions": ("cdp_policies", "policy"), "replica_job_sessions": ("replica_jobs", "job"),
+                  "backup_job_sessions": ("backup_jobs", "job")}
+
+
 class ApiError(Exception):
     """An error answered with an EM Error body."""
 
@@ -258,11 +263,19 @@ class Simulator:
             raise ValueError("unknown kind %r; one of %s" % (kind, ", ".join(dataset_mod.KINDS)))
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
             raise ValueError("records must be a list of objects")
+        # A record without a uuid gets a new one, as every other missing key gets its default.
+        rows = [dict(row) if row.get("uuid") else dict(row, uuid=str(uuidlib.uuid4())) for row in rows]
         with self.lock:
             current = self.dataset
+            # A session may name its job or policy instead of giving its uuid.
+            parent_kind, key = PARENT_BY_NAME.get(kind, (None, None))
+            for row in rows if parent_kind else ():
+                named = [item for item in getattr(current, parent_kind) if item["name"] == row.get(key + "_name")]
+                if named and not row.get(key + "_uuid"):
+                    row[key + "_uuid"] = named[0]["uuid"]
             parents = {name: [dict(item) for item in getattr(current, name)]
-                       for name in ("backup_servers", "cdp_policies", "replica_jobs", "cdp_replica_sessions",
-                                    "replica_job_sessions") if name != kind}
+                       for name in ("backup_servers", "cdp_policies", "replica_jobs", "backup_jobs", "cdp_replica_sessions",
+                                    "replica_job_sessions", "backup_job_sessions") if name != kind}
             parents[kind] = rows
             added = getattr(dataset_mod.Dataset.from_json(parents), kind)
             getattr(current, kind).extend(added)

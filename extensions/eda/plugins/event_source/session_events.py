@@ -4,7 +4,7 @@
 """An event for each newly finished Enterprise Manager session with a result of interest.
 
 Used as ``veeam.enterprise_manager.session_events`` in a rulebook. Enterprise Manager has no webhooks,
-so the source polls its query service. Each poll looks back over a window (``lookback``) of session
+so the source polls its query service. Each poll looks back over a window (``ended_within``) of session
 end times, so sessions that EM imports late from its backup servers are still seen, and remembers
 what it emitted (by UID and result) so nothing is emitted twice.
 """
@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import difflib
 import importlib
 import importlib.util
 import json
 import logging
 import os
 import re
+import stat
 import sys
 import tempfile
 import threading
@@ -27,14 +29,14 @@ from typing import Any, NamedTuple
 
 DOCUMENTATION = r"""
 ---
-short_description: Poll Veeam Backup Enterprise Manager for newly failed replication and CDP sessions.
+short_description: Poll Veeam Backup Enterprise Manager for newly failed backup, replication and CDP sessions.
 description:
   - An ansible-rulebook event source that polls the query service of Veeam Backup Enterprise Manager (EM)
     and sends one event for each session that has finished with a result in O(results).
-  - Each poll asks, for every kind in O(kinds), for the sessions that ended within the last O(lookback).
+  - Each poll asks, for every kind in O(kinds), for the sessions that ended within the last O(ended_within).
     EM imports sessions from its backup servers every 15 minutes by default, so a session often becomes
     visible well after it ended; the look-back window catches it, and the memory of sent events (UID and
-    result, kept for twice O(lookback)) stops it from being sent again.
+    result, kept for twice O(ended_within)) stops it from being sent again.
   - One logon is kept across polls. When EM drops the token (after 15 idle minutes) the source logs on
     again. It logs out when the activation stops.
   - Connection trouble, timeouts and server errors are logged and retried at the next poll. Configuration
@@ -44,6 +46,12 @@ description:
     the info module of that kind returns (for example C(id), C(uid), C(name), C(policy_name) or C(job_name),
     C(result), C(state), C(creation_time_utc), C(end_time_utc), C(failure_message) or C(reason),
     C(vm_display_name), C(backup_server_name)). It also has C(meta.hosts) when O(hosts) is set."
+  - "Names and messages come from EM: whoever names a VM or a job, or controls a backup server, chooses them.
+    ansible-rulebook hands an event to C(run_playbook) as an extra-vars file, which ansible-core reads as
+    trusted templates, so every string of an event (keys and values) is made inert first: each C({{), C({%)
+    and C({#) gets a space after its brace (C(vm-{{ 6*7 }}) arrives as C(vm-{ { 6*7 }})). This visible change
+    is the only one; a playbook that shows or passes the values on stays safe, as long as it never undoes
+    the escape and never builds a template out of them."
 options:
   host:
     description:
@@ -105,11 +113,17 @@ options:
     default: xml
   kinds:
     description:
-      - The kinds of session to watch.
+      - The kinds of session to watch. V(backup_sessions) are the sessions of backup jobs of every type EM
+        lists (backup, backup copy, agent, file share), V(backup_task_sessions) the sessions of their VMs;
+        V(replica_sessions) and V(replica_task_sessions) the same for replication jobs;
+        V(cdp_replica_sessions) and V(cdp_replica_task_sessions) for CDP policies and their VMs.
+      - The default is the kinds of the checks the C(session_compliance) role runs by default.
     type: list
     elements: str
-    choices: [cdp_replica_sessions, cdp_replica_task_sessions, replica_sessions, replica_task_sessions]
-    default: [cdp_replica_sessions, cdp_replica_task_sessions, replica_sessions]
+    choices: [backup_sessions, backup_task_sessions, cdp_replica_sessions, cdp_replica_task_sessions,
+              replica_sessions, replica_task_sessions]
+    default: [backup_sessions, backup_task_sessions, replica_sessions, cdp_replica_sessions,
+              cdp_replica_task_sessions]
   results:
     description:
       - The results that make a finished session an event.
@@ -119,14 +133,16 @@ options:
     default: [Failed]
   interval:
     description:
-      - Time between polls, in seconds or as a duration such as V(5m).
+      - Time between polls, as an age C(<integer><unit>) with unit V(s), V(m), V(h), V(d) or V(w), such as
+        V(300s) or V(5m). At least 5 seconds, at most 30 days.
     type: str
-    default: "300"
-  lookback:
+    default: 5m
+  ended_within:
     description:
-      - How far back, by end time, each poll looks, in seconds or as a duration such as V(1h).
+      - How far back each poll looks, by the time a session B(ended) (where the modules' and the role's
+        C(lookback) counts from the time a session was created), as an age such as V(90m), V(2h) or V(1d).
       - It must cover EM's collection delay (15 minutes by default, longer when a backup server is
-        unreachable) and be at least O(interval).
+        unreachable) and be at least O(interval). At most 30 days.
     type: str
     default: 1h
   emit_existing:
@@ -141,6 +157,9 @@ options:
     description:
       - A file in which the source keeps the keys of the sessions it has sent, written atomically after
         each poll, so that a restart neither loses nor repeats an event. Its directory must exist.
+      - It must be a regular file (or not exist yet) of at most 64 MiB; anything else (a FIFO, a device, a
+        directory, a file that is not this source's JSON) ends the source with a message before the first
+        request.
       - An empty value means no state file.
     type: path
   hosts:
@@ -157,7 +176,7 @@ requirements:
 """
 
 EXAMPLES = r"""
-- name: React to failed replication and CDP sessions
+- name: React to failed backup, replication and CDP sessions
   hosts: all
   sources:
     - veeam.enterprise_manager.session_events:
@@ -165,7 +184,7 @@ EXAMPLES = r"""
         username: 'EXAMPLE\svc-eda'
         password: "{{ em_password }}"
         interval: 5m
-        lookback: 2h
+        ended_within: 2h
         state_file: /var/lib/eda/veeam-em-sessions.json
   rules:
     - name: Show each failed session
@@ -182,24 +201,42 @@ UTC = datetime.timezone(datetime.timedelta(0))
 # The kinds argument -> the query type of the resource in _resources.py (the info module of the same name
 # returns the same keys).
 KINDS = {
+    "backup_sessions": "BackupJobSession",
+    "backup_task_sessions": "BackupTaskSession",
     "cdp_replica_sessions": "CdpReplicaSession",
     "cdp_replica_task_sessions": "CdpReplicaTaskSession",
     "replica_sessions": "ReplicaJobSession",
     "replica_task_sessions": "ReplicaTaskSession",
 }
-DEFAULT_KINDS = ("cdp_replica_sessions", "cdp_replica_task_sessions", "replica_sessions")
+# The kinds of the session_compliance role's default checks. The lead wires this to the registry of checks.
+DEFAULT_KINDS = (
+    "backup_sessions", "backup_task_sessions", "replica_sessions", "cdp_replica_sessions", "cdp_replica_task_sessions",
+)
 RESULTS = ("Success", "Warning", "Failed")
 DEFAULT_RESULTS = ("Failed",)
-DEFAULT_INTERVAL = 300.0
-DEFAULT_LOOKBACK = 3600.0
+# The source's own arguments, after the connection options.
+OWN_ARGUMENTS = ("kinds", "results", "interval", "ended_within", "emit_existing", "state_file", "hosts")
+DEFAULT_INTERVAL = "5m"
+DEFAULT_ENDED_WITHIN = "1h"
+# Fewer seconds between polls only load EM: its own collection delay is 15 minutes.
+MIN_INTERVAL = 5
+# The longest window: its memory spans twice as long, and no backup server stays out of reach for longer.
+MAX_WINDOW = 30 * 86400
+# Tests only (not a user option): seconds between polls, below MIN_INTERVAL, to keep test runs short.
+TEST_INTERVAL_VARIABLE = "_VEEAM_EM_SESSION_EVENTS_TEST_INTERVAL"
+# A state file holds a few hundred keys; anything this large is not one (and would be read into memory).
+MAX_STATE_BYTES = 64 * 1024 * 1024
 PAGE_SIZE = 100
 STATE_VERSION = 1
 # The package name plugins/module_utils is loaded under (it is not importable as ansible_collections here).
 UTILS_PACKAGE = "_veeam_enterprise_manager_module_utils"
-UTILS_MODULES = ("_errors", "_query", "_resources", "_conditions", "_client", "_connection")
+UTILS_MODULES = ("_errors", "_query", "_resources", "_conditions", "_client", "_connection", "_untrusted")
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
-_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+# Ages: <integer><s|m|h|d|w>, the collection's one grammar (TODO: use the shared parser in module_utils).
+_AGE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# Arguments users may carry over from elsewhere, and what they are called here.
+_RENAMED = {"lookback": "ended_within"}
 # An answer of 4xx (but 429, too many requests) to a query is a request only the user can change.
 CLIENT_ERRORS = frozenset(range(400, 500)) - {429}
 _TRUE = ("true", "yes", "on", "1")
@@ -246,20 +283,26 @@ def load_module_utils() -> dict[str, Any]:
 # --------------------------------------------------------------------------------- arguments
 
 
-def parse_duration(value: Any, option: str) -> float:
-    """Seconds from a number or a duration such as ``90s``, ``5m``, ``1h`` or ``2d``."""
-    if isinstance(value, bool):
-        value = None
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    else:
-        match = _DURATION.match(str(value)) if value is not None else None
-        if not match:
-            msg = f"{option}: {value!r} is not a duration; give seconds or a number with s, m, h or d (30s, 5m, 1h)"
-            raise ConfigurationError(msg)
-        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+def parse_age(value: Any, option: str) -> int:
+    """Seconds from an age ``<integer><s|m|h|d|w>`` (``90s``, ``5m``, ``2h``, ``1d``, ``2w``), the grammar of
+    ages everywhere in the collection; raises ConfigurationError naming the argument.
+
+    Kept small on purpose: the shared age parser in module_utils replaces it once it exists.
+    """
+    match = _AGE.match(value) if isinstance(value, str) else None
+    if not match:
+        hint = ""
+        if str(value).strip().isdigit() and not isinstance(value, bool):
+            hint = f" (for seconds write {str(value).strip()}s)"
+        msg = (f"{option}: {value!r} is not an age{hint}; use an integer and a unit, such as 90s, 5m, 2h, 1d "
+               f"or 2w (units s, m, h, d, w)")
+        raise ConfigurationError(msg)
+    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     if seconds <= 0:
         msg = f"{option}: must be more than zero, got {value!r}"
+        raise ConfigurationError(msg)
+    if seconds > MAX_WINDOW:
+        msg = f"{option}: {value!r} is longer than the maximum of {MAX_WINDOW // 86400}d"
         raise ConfigurationError(msg)
     return seconds
 
@@ -344,17 +387,43 @@ def connection_params(args: dict[str, Any], environ: Any, connection: Any) -> di
     return params
 
 
+def check_known(known: list[str], args: dict[str, Any]) -> None:
+    """Fail on the first unknown argument, naming the closest known one."""
+    for name in sorted(set(args) - set(known)):
+        closest = difflib.get_close_matches(name, known, n=1)
+        if name in _RENAMED:
+            hint = f"; this source's window counts by end time and is called {_RENAMED[name]}"
+        elif closest:
+            hint = f"; did you mean {closest[0]}?"
+        else:
+            hint = f"; known: {', '.join(sorted(known))}"
+        msg = f"unknown argument {name}{hint}"
+        raise ConfigurationError(msg)
+
+
+def parse_timing(args: dict[str, Any], environ: Any) -> tuple[float, int]:
+    """``(interval, ended_within)`` in seconds, each within its bounds."""
+    interval: float = parse_age(args.get("interval", DEFAULT_INTERVAL), "interval")
+    if interval < MIN_INTERVAL:
+        msg = f"interval: {args.get('interval')!r} is shorter than the minimum of {MIN_INTERVAL}s"
+        raise ConfigurationError(msg)
+    ended_within = parse_age(args.get("ended_within", DEFAULT_ENDED_WITHIN), "ended_within")
+    if ended_within < interval:
+        msg = (
+            f"ended_within: {args.get('ended_within', DEFAULT_ENDED_WITHIN)!r} is shorter than interval "
+            f"{args.get('interval', DEFAULT_INTERVAL)!r}; sessions ending between two polls would be missed"
+        )
+        raise ConfigurationError(msg)
+    if environ.get(TEST_INTERVAL_VARIABLE):
+        interval = float(environ[TEST_INTERVAL_VARIABLE])
+    return interval, ended_within
+
+
 def parse_options(args: dict[str, Any], environ: Any, utils: dict[str, Any]) -> dict[str, Any]:
     """Every argument checked and converted; raises ConfigurationError naming the argument."""
     # ansible-rulebook adds its own arguments (eda_feedback_queue); they are not the user's.
     args = {name: value for name, value in (args or {}).items() if not name.startswith("eda_")}
-    known = set(source_connection_options(utils["_connection"])) | {
-        "kinds", "results", "interval", "lookback", "emit_existing", "state_file", "hosts",
-    }
-    unknown = sorted(set(args) - known)
-    if unknown:
-        msg = f"unknown argument(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
-        raise ConfigurationError(msg)
+    check_known([*source_connection_options(utils["_connection"]), *OWN_ARGUMENTS], args)
     options = {"connection": connection_params(args, environ, utils["_connection"])}
 
     kinds = _as_list(args.get("kinds", list(DEFAULT_KINDS)), "kinds")
@@ -376,14 +445,7 @@ def parse_options(args: dict[str, Any], environ: Any, utils: dict[str, Any]) -> 
         raise ConfigurationError(msg)
     options["results"] = list(dict.fromkeys(results))
 
-    options["interval"] = parse_duration(args.get("interval", DEFAULT_INTERVAL), "interval")
-    options["lookback"] = parse_duration(args.get("lookback", DEFAULT_LOOKBACK), "lookback")
-    if options["lookback"] < options["interval"]:
-        msg = (
-            f"lookback: {args.get('lookback', DEFAULT_LOOKBACK)!r} is shorter than interval "
-            f"{args.get('interval', DEFAULT_INTERVAL)!r}; sessions ending between two polls would be missed"
-        )
-        raise ConfigurationError(msg)
+    options["interval"], options["ended_within"] = parse_timing(args, environ)
     options["emit_existing"] = _as_bool(args.get("emit_existing", False), "emit_existing")
 
     # An empty value counts as unset: a rulebook cannot leave an argument out conditionally.
@@ -393,11 +455,62 @@ def parse_options(args: dict[str, Any], environ: Any, utils: dict[str, Any]) -> 
         if not os.path.isdir(os.path.dirname(state_file)):
             msg = f"state_file: the directory {os.path.dirname(state_file)} does not exist"
             raise ConfigurationError(msg)
+        check_state_file(state_file)
     options["state_file"] = state_file
 
     hosts = args.get("hosts") or None
     options["hosts"] = _as_list(hosts, "hosts") if hosts is not None else None
     return options
+
+
+def check_state_file(path: str) -> None:
+    """Refuse a state file that exists but is not a regular file (a FIFO would block the source before its
+    first poll, /dev/zero would fill its memory, a directory cannot be replaced), or that is too large."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        msg = f"state_file: cannot read {path}: {exc.strerror}"
+        raise ConfigurationError(msg) from None
+    _check_state_stat(path, info)
+
+
+def _check_state_stat(path: str, info: os.stat_result) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        what = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        msg = f"state_file: {path} is {what}; give the path of a file this source may replace"
+        raise ConfigurationError(msg)
+    if info.st_size > MAX_STATE_BYTES:
+        msg = (f"state_file: {path} is larger ({info.st_size} bytes) than a state file of this source can be "
+               f"({MAX_STATE_BYTES // (1024 * 1024)} MiB); move it away to start afresh")
+        raise ConfigurationError(msg)
+
+
+def read_state_file(path: str) -> Any:
+    """The JSON in the state file, read without blocking on a FIFO, within MAX_STATE_BYTES, never deeper
+    than Python's recursion limit; raises ConfigurationError naming ``state_file``."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        msg = f"state_file: cannot read {path}: {exc.strerror}; move it away to start afresh"
+        raise ConfigurationError(msg) from None
+    with os.fdopen(handle, "rb") as stream:
+        _check_state_stat(path, os.fstat(stream.fileno()))  # the file opened is the file checked
+        data = stream.read(MAX_STATE_BYTES + 1)
+    if len(data) > MAX_STATE_BYTES:
+        msg = f"state_file: {path} grew beyond {MAX_STATE_BYTES // (1024 * 1024)} MiB while read; move it away"
+        raise ConfigurationError(msg)
+    try:
+        return json.loads(data.decode("utf-8"))
+    except RecursionError:
+        msg = f"state_file: {path} is nested too deeply to be a state file of this source; move it away to start afresh"
+        raise ConfigurationError(msg) from None
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        msg = f"state_file: cannot read {path}: {exc}; move it away to start afresh"
+        raise ConfigurationError(msg) from None
 
 
 # --------------------------------------------------------------------------------- polling
@@ -475,14 +588,11 @@ class SessionPoller:
     def load_state(self) -> None:
         """Read the state file if there is one; a saved state stands in for the first poll's priming."""
         path = self.options["state_file"]
-        if not path or not os.path.exists(path):
+        if not path:
             return
-        try:
-            with open(path, encoding="utf-8") as handle:
-                data = json.load(handle)
-        except (OSError, ValueError) as exc:
-            msg = f"state_file: cannot read {path}: {exc}; move it away to start afresh"
-            raise ConfigurationError(msg) from None
+        data = read_state_file(path)
+        if data is None:
+            return
         if not isinstance(data, dict) or data.get("version") != STATE_VERSION or not isinstance(data.get("seen"), dict):
             msg = f"state_file: {path} is not a state file of this source; move it away to start afresh"
             raise ConfigurationError(msg)
@@ -525,7 +635,7 @@ class SessionPoller:
         Raises ConfigurationError for what only the user can fix, and the client's errors otherwise.
         """
         now = now or datetime.datetime.now(UTC)
-        since = now - datetime.timedelta(seconds=self.options["lookback"])
+        since = now - datetime.timedelta(seconds=self.options["ended_within"])
         with self.lock:
             found = self._finished_since(since)
             send = self.seen.primed or self.options["emit_existing"]
@@ -541,7 +651,7 @@ class SessionPoller:
                     "" if self.options["emit_existing"] else "; remembered, not sent (emit_existing: false)",
                 )
         # Twice the window: no later poll reaches a session that ended before it, even with some clock drift.
-        forget_before = _utc_text(since - datetime.timedelta(seconds=self.options["lookback"]))
+        forget_before = _utc_text(since - datetime.timedelta(seconds=self.options["ended_within"]))
         return PollResult(new, forget_before)
 
     def _finished_since(self, since: datetime.datetime) -> list[tuple[str, dict[str, Any]]]:
@@ -589,10 +699,17 @@ class SessionPoller:
         self.log.warning("veeam.enterprise_manager.session_events: %s", message)
 
     def _event(self, kind: str, item: dict[str, Any]) -> dict[str, Any]:
+        """The event of one session, inert to templating.
+
+        ansible-rulebook hands an event to ``run_playbook`` as ``-e @file``, which ansible-core reads as
+        trusted templates: a VM or job name, or a failure message, holding ``{{ ... }}`` would run on the
+        controller. Every string (keys and values) therefore has each ``{{``, ``{%`` and ``{#`` broken by a
+        space (``{ {``), a visible change that no template engine evaluates.
+        """
         event: dict[str, Any] = {"veeam_em": {"em": self.options["connection"]["host"], "kind": kind, **item}}
         if self.options["hosts"]:
             event["meta"] = {"hosts": list(self.options["hosts"])}
-        return event
+        return self.utils["_untrusted"].inert(event)
 
     def close(self) -> None:
         """Log out (once a poll in flight has finished) and save what has not been saved yet."""
@@ -639,9 +756,9 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
     poller = SessionPoller(utils, options)
     await asyncio.to_thread(poller.load_state)
     LOGGER.info(
-        "veeam.enterprise_manager.session_events: watching %s on %s for %s, every %gs, looking back %gs",
+        "veeam.enterprise_manager.session_events: watching %s on %s for %s, every %gs, ended within %gs",
         ", ".join(options["kinds"]), options["connection"]["host"], "/".join(options["results"]),
-        options["interval"], options["lookback"],
+        options["interval"], options["ended_within"],
     )
     try:
         while True:
@@ -679,4 +796,4 @@ if __name__ == "__main__":
             sys.stdout.write(json.dumps(item) + "\n")
 
     logging.basicConfig(level=logging.INFO)
-    asyncio.run(main(_PrintQueue(), {"interval": 30, "emit_existing": True}))
+    asyncio.run(main(_PrintQueue(), {"interval": "30s", "emit_existing": True}))
