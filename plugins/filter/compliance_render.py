@@ -15,6 +15,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _reports as reports
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._untrusted import inert
 
 
 def _call(name, function, *args, **kwargs):
@@ -51,9 +52,17 @@ def compliance_fleet(data, missing=None):
     return _call('compliance_fleet', reports.fleet, data, missing=missing)
 
 
-def compliance_summary(data):
-    """What the session_compliance role publishes per EM with set_stats."""
-    return _call('compliance_summary', reports.summary, data)
+def compliance_summary(data, name=None):
+    """What the session_compliance role publishes per EM with set_stats, made inert for templates.
+
+    AWX hands a workflow node's stats to the next node as extra vars, which ansible-core reads as trusted
+    templates: every Jinja delimiter opening in EM's text (``{{``, ``{%``, ``{#``) is broken by a space. With
+    ``name``, the summary is returned as ``{name: summary}``, the name made inert too.
+    """
+    if name is not None and not isinstance(name, str):
+        raise AnsibleFilterError('compliance_summary: name must be a string')
+    summary = inert(_call('compliance_summary', reports.summary, data))
+    return summary if name is None else {inert(name): summary}
 
 
 class FilterModule(object):

@@ -37,3 +37,16 @@ def test_fleet_checks_missing():
     assert fleet['passed'] is False and fleet['missing'] == ['b']
     with pytest.raises(AnsibleFilterError, match='^compliance_fleet: two reports are named'):
         FILTERS['compliance_fleet']([REPORT, REPORT])
+
+
+def test_the_summary_is_inert_for_templates_and_the_report_is_left_as_it_is():
+    report = dict(REPORT, passed=False, violations=[{'name': 'vm-{{ 6*7 }}'}],
+                  lines=['1 violation(s)', 'vm-{{ 6*7 }} | {%- raw %} | {# c #} | {{ lookup("pipe", "id") }}'])
+    summary = FILTERS['compliance_summary'](report)
+    assert summary['violations'] == ['vm-{ { 6*7 }} | { %- raw %} | { # c #} | { { lookup("pipe", "id") }}']
+    assert summary['violation_count'] == 1
+    keyed = FILTERS['compliance_summary'](report, name='EM {{ x }}')
+    assert list(keyed) == ['EM { { x }}'] and keyed['EM { { x }}'] == summary
+    assert report['lines'][1].startswith('vm-{{ 6*7 }}')  # the input is not changed
+    with pytest.raises(AnsibleFilterError, match='name must be a string'):
+        FILTERS['compliance_summary'](report, name=['a'])
