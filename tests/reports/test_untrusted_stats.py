@@ -103,3 +103,33 @@ def test_stats_handed_to_the_next_node_are_never_evaluated(simulator, run_playbo
     assert 'vm-42' not in shown.stdout, shown.stdout
     assert 'vm-{ { 6*7 }}' in shown.stdout, shown.stdout
     assert "{ { lookup('ansible.builtin.pipe'" in shown.stdout, shown.stdout
+
+
+def test_control_characters_and_bidi_controls_reach_neither_the_files_nor_the_terminal(run_playbook, tmp_path):
+    """Issue 16, point 9: a raw CR in Prometheus label values; bidi overrides in the page and the failure message."""
+    from prometheus_client.parser import text_string_to_metric_families  # pylint: disable=import-outside-toplevel
+    from conftest import load_fixture  # pylint: disable=import-outside-toplevel
+
+    report = load_fixture('em01_every_verdict.json')
+    report['subjects'][0]['name'] = u'Exchange\r\n\u202eexe.gpj\u202c'
+    report['violations'][0]['message'] = u'lagging \u202egnigral\u202c \x1b[2J\x1b]0;owned\x07 behind'
+    report['lines'][1] = u'cdp | \u202eevil\u202c | \x1b[31mred\x1b[0m | Failed: \u2066why\u2069\r\n'
+    fixture = tmp_path / 'hostile-report.json'
+    fixture.write_text(json.dumps(report), encoding='utf-8')
+    run = run_playbook({'em01': {'report_source': 'fixture', 'report_fixture': str(fixture)}},
+                       {'session_compliance_report_formats': ['html', 'prometheus', 'json']})
+    assert run.rc == 2, run
+    fatal = [line for line in run.stdout.splitlines() if line.startswith('fatal: [em01]: FAILED! => ')]
+    assert len(fatal) == 1, run
+    message = json.loads(fatal[0].split(' => ', 1)[1])['msg']
+    assert message[1].rstrip() == u'cdp | evil | red | Failed: why', message
+    for char in (u'\u202e', u'\u202c', u'\u2066', u'\x1b', u'\x07', u'\r'):
+        assert char not in run.stdout, repr(char)  # the failure message and the custom stats alike
+        assert char not in run.read('em01.example.com.html'), repr(char)
+        assert char not in run.read('em01.example.com.prom'), repr(char)
+    families = list(text_string_to_metric_families(run.read('em01.example.com.prom')))
+    names = set(sample.labels.get('name') for family in families for sample in family.samples)
+    assert u'Exchange\nexe.gpj' in names
+    # The JSON report keeps EM's text as it is.
+    with open(run.path('em01.example.com.json'), encoding='utf-8') as handle:
+        assert json.load(handle)['lines'][1] == report['lines'][1]

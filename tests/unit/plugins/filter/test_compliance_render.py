@@ -12,7 +12,7 @@ REPORT = {'passed': True, 'em': 'em.example.com', 'totals': {'replica_sessions':
 
 
 def test_the_filters_are_exposed():
-    assert sorted(FILTERS) == ['compliance_fleet', 'compliance_html', 'compliance_json', 'compliance_junit',
+    assert sorted(FILTERS) == ['compliance_fleet', 'compliance_html', 'compliance_json', 'compliance_junit', 'compliance_message',
                                'compliance_prometheus', 'compliance_summary']
 
 
@@ -50,3 +50,14 @@ def test_the_summary_is_inert_for_templates_and_the_report_is_left_as_it_is():
     assert report['lines'][1].startswith('vm-{{ 6*7 }}')  # the input is not changed
     with pytest.raises(AnsibleFilterError, match='name must be a string'):
         FILTERS['compliance_summary'](report, name=['a'])
+
+
+def test_the_failure_message_is_printable():
+    report = dict(REPORT, passed=False, lines=[u'1 violation(s)', u'job \u202eexe.gpj \x1b[2Jgone\r\nnext'])
+    assert FILTERS['compliance_message'](report) == [u'1 violation(s)', u'job exe.gpj gone next']
+    assert FILTERS['compliance_message'](report, name=u'em\u202e1') == [u'em1: 1 violation(s)',
+                                                                          u'  job exe.gpj gone next']
+    assert report['lines'][1].startswith(u'job \u202e')
+    assert FILTERS['compliance_message'](REPORT) == []
+    with pytest.raises(AnsibleFilterError, match='^compliance_message: report must be a compliance report'):
+        FILTERS['compliance_message']([])
