@@ -83,6 +83,16 @@ def em_address(params, environ):
     return host, '%s:%d' % (_bare_host('%s' % host), port)
 
 
+def default_name(host, address):
+    """The report name of an EM when the user sets none: its host as given (what the report's ``em`` says), with
+    the port when it is not EM's default, so that two EMs on one address are two names."""
+    if not host:
+        return None
+    if address and not address.endswith(':%d' % CONNECTION_OPTIONS['port']['default']):
+        return address
+    return host
+
+
 def clashes(hosts, only=None):
     """Messages for inventory hosts that would report on one EM, or whose report files would be the same files;
     with ``only``, just the clashes that inventory host is part of.
@@ -162,5 +172,5 @@ class ActionModule(ActionBase):
             params = dict((key, value) for key, value in self._module_defaults(MODULE).items() if value is not None)
             host, address = em_address(params, os.environ)
             result.update(host=host, address=address,
-                          name=args['name'] or host or task_vars.get('inventory_hostname'))
+                          name=args['name'] or default_name(host, address) or task_vars.get('inventory_hostname'))
         return result

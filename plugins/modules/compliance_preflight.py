@@ -85,8 +85,8 @@ address:
   type: str
   sample: em01.example.com:9398
 name:
-  description: The name of the report of this host's Enterprise Manager, O(name) when set, else RV(host), else the
-    inventory host.
+  description: The name of the report of this host's Enterprise Manager, O(name) when set, else RV(host) (RV(address)
+    when the port is not 9398, so that two EMs on one address get two names), else the inventory host.
   returned: when O(connection) is true and O(hosts) is not given
   type: str
   sample: em01.example.com

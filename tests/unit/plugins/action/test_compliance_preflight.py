@@ -55,3 +55,9 @@ def test_clashes_name_the_inventory_hosts():
                      'give the same report file names (EM_Paris.*): set session_compliance_report_name to a name of its '
                      'own on one of them.']
     assert preflight.clashes({'a': 'em01', 'b': 'em01'})[0].startswith('Several hosts of the play report on the same')
+
+
+def test_the_default_name_carries_a_port_that_is_not_9398():
+    assert preflight.default_name('em01.example.com', 'em01.example.com:9398') == 'em01.example.com'
+    assert preflight.default_name('https://EM01/', 'em01:9400') == 'em01:9400'
+    assert preflight.default_name(None, None) is None
