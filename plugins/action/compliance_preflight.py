@@ -23,6 +23,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _report_files as files
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils._connection import (
     CONNECTION_OPTIONS, _bare_host, _session_address)
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._untrusted import printable
 
 ROLE = 'veeam.enterprise_manager.session_compliance'
 MODULE = 'veeam.enterprise_manager.session_compliance_info'
@@ -37,6 +38,8 @@ ARGUMENT_SPEC = dict(
     connection=dict(type='bool', default=True),
     name=dict(type='str'),
     hosts=dict(type='dict'),
+    failure=dict(type='dict'),
+    role_variables=dict(type='list', elements='str', default=[]),
 )
 
 
@@ -134,6 +137,61 @@ def clashes(hosts, only=None):
     return problems
 
 
+# The role variable of each connection option the role has one for.
+ROLE_VARIABLES = dict((option, PREFIX + option) for option in
+                      ('host', 'port', 'username', 'password', 'validate_certs', 'ca_path'))
+# What went wrong, per kind of em_error, in the role's words.
+KIND_TEXT = {
+    'input': 'A connection setting is not usable',
+    'authentication': 'Enterprise Manager refused the logon',
+    'permission': 'The account may not read what the role needs (it needs the Portal Administrator role)',
+    'name_resolution': 'The host name of Enterprise Manager does not resolve',
+    'connection': 'Could not connect to Enterprise Manager',
+    'tls': 'The TLS connection to Enterprise Manager failed',
+    'timeout': 'Enterprise Manager did not answer in time',
+    'not_found': 'Enterprise Manager does not have what the role asked for',
+    'api': 'Enterprise Manager answered with an error',
+    'malformed': 'Enterprise Manager sent an answer that could not be read',
+    'too_large': 'Enterprise Manager sent an answer larger than allowed',
+}
+
+
+def explain_failure(result, role_variables):
+    """The role's message for a failed session_compliance_info result, or None when the result carries no em_error.
+
+    The client describes the failure in ``em_error`` (``kind``, the connection ``options`` involved, the
+    ``username`` tried for an authentication failure); the module's message names module options and VEEAM_EM_*
+    variables. The role names instead the role variables the user set (``role_variables``: connection option
+    names), and for the options set elsewhere every place they can come from. The password is never shown.
+    """
+    error = (result or {}).get('em_error')
+    if not isinstance(error, dict):
+        return None
+    role_variables = set(role_variables or [])
+    options = [option for option in error.get('options') or [] if isinstance(option, str)]
+    lead = KIND_TEXT.get(error.get('kind'), 'The Enterprise Manager request failed')
+    if error.get('username'):
+        lead += ' (user %s)' % printable(u'%s' % error['username'])
+    mine = [ROLE_VARIABLES[option] for option in options if option in role_variables and option in ROLE_VARIABLES]
+    elsewhere = [option for option in options if not (option in role_variables and option in ROLE_VARIABLES)]
+    checks = []
+    if mine:
+        checks.append('check the role variable%s %s' % ('s' if len(mine) > 1 else '', ' and '.join(mine)))
+    for option in elsewhere:
+        places = [ROLE_VARIABLES[option]] if option in ROLE_VARIABLES else []
+        places.append('the module option %s (module_defaults)' % option)
+        if CONNECTION_OPTIONS.get(option, {}).get('env'):
+            places.append(CONNECTION_OPTIONS[option]['env'])
+        checks.append('set %s: %s' % (option, ', '.join(places)))
+    message = printable(u'%s' % (result.get('msg') or ''))
+    for option in options:
+        env = CONNECTION_OPTIONS.get(option, {}).get('env')
+        if env and option in role_variables and option in ROLE_VARIABLES:
+            message = message.replace(env, ROLE_VARIABLES[option])
+    text = lead + (': ' + '; '.join(checks) if checks else '') + '.'
+    return text + (' Details: %s' % message if message else '')
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -157,6 +215,10 @@ class ActionModule(ActionBase):
         del tmp
         task_vars = task_vars or {}
         dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        if args['failure'] is not None:
+            message = explain_failure(args['failure'], args['role_variables'])
+            raise AnsibleActionFail(message or printable(u'%s' % (args['failure'].get('msg') or 'the module failed')),
+                                    result=dict(em_error=args['failure'].get('em_error')) if message else None)
         if args['hosts'] is not None:
             problems = clashes(args['hosts'], only=task_vars.get('inventory_hostname'))
             if problems:

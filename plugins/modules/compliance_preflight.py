@@ -27,6 +27,12 @@ description:
     port) as another host of O(hosts), or whose report name gives the same report file names as another's, naming
     the inventory hosts. Run it on every host after every host has its address and name, so that each host in a
     clash fails and the others go on.
+  - With O(failure), fails with the message of a failed M(veeam.enterprise_manager.session_compliance_info) result
+    told in terms of the role. When the result has C(em_error) (the kind of failure, the connection options involved
+    and, for a refused logon, the username tried), the message names the role variables the user set
+    (O(role_variables)) instead of the module options and E(VEEAM_EM_*) variables, every place an option not set
+    that way can come from, and the username tried; never the password. Without C(em_error), the module's message
+    as it is.
 author:
   - Veeam Enterprise Manager maintainers (@veeam-enterprise-manager)
 options:
@@ -50,6 +56,16 @@ options:
         (C(host:port), or null when unknown), such as the registered result of this module. When given, only these
         are checked.
     type: dict
+  failure:
+    description:
+      - A failed module result, with C(msg) and C(em_error).
+    type: dict
+  role_variables:
+    description:
+      - The connection options the user set through role variables (V(host), V(password), ...).
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.

@@ -104,3 +104,67 @@ def test_two_ems_on_one_address_with_different_ports_are_two_ems(sims, run_playb
                                   'fleet.json']), run
     with open(run.path('fleet.json'), encoding='utf-8') as handle:
         assert sorted(json.load(handle)['ems']) == sorted('127.0.0.1:%d' % sim.port for sim in sims)
+
+
+def fatal_message(run, host):
+    """The message the host's run ended with (a rescued module failure comes first)."""
+    lines = [line for line in run.stdout.splitlines() if line.startswith('fatal: [%s]: FAILED! => ' % host)]
+    assert lines, run
+    return json.loads(lines[-1].split(' => ', 1)[1])['msg']
+
+
+# The contract of the client's em_error (issue 17, point 3), simulated: the client branch is not merged here.
+AUTHENTICATION = {'msg': 'Enterprise Manager refused the logon (401). Check username and password '
+                         '(VEEAM_EM_USERNAME / VEEAM_EM_PASSWORD).',
+                  'em_error': {'kind': 'authentication', 'options': ['username', 'password'],
+                               'username': 'TECH\\restore.operator'}}
+MISSING = {'msg': 'missing required arguments: password. Set each as a module option (or in module_defaults), or in '
+                  'its environment variable: password from VEEAM_EM_PASSWORD',
+           'em_error': {'kind': 'input', 'options': ['password']}}
+RESOLUTION = {'msg': 'could not resolve em.does-not-exist.example',
+              'em_error': {'kind': 'name_resolution', 'options': ['host']}}
+
+
+@pytest.mark.parametrize('failure, set_by_role, expected, absent', [
+    (AUTHENTICATION, ['host', 'username', 'password'],
+     'Enterprise Manager refused the logon (user TECH\\restore.operator): check the role variables '
+     'session_compliance_username and session_compliance_password.', ['VEEAM_EM_PASSWORD', 'VEEAM_EM_USERNAME']),
+    (MISSING, ['host', 'username'],
+     'A connection setting is not usable: set password: session_compliance_password, the module option password '
+     '(module_defaults), VEEAM_EM_PASSWORD.', []),
+    (RESOLUTION, ['host'], 'The host name of Enterprise Manager does not resolve: check the role variable '
+     'session_compliance_host.', []),
+])
+def test_a_module_failure_names_the_role_variables_set_and_the_username_tried(run_playbook, failure, set_by_role,
+                                                                             expected, absent):
+    run = run_playbook({'em-a': {'ansible_connection': 'local', 'module_failure': failure,
+                                 'role_connection_variables': set_by_role}}, playbook_name='explain_failure.yml')
+    assert run.rc == 2, run
+    message = fatal_message(run, 'em-a')
+    assert message.startswith(expected), message
+    assert 'Details: ' in message
+    for text in absent:
+        assert text not in message, message
+
+
+def test_a_failure_without_em_error_keeps_the_module_message(run_playbook):
+    failure = {'msg': 'something the module said (VEEAM_EM_PASSWORD)', 'em_error': None}
+    run = run_playbook({'em-a': {'module_failure': failure, 'role_connection_variables': ['password']}},
+                       playbook_name='explain_failure.yml')
+    assert run.rc == 2, run
+    assert fatal_message(run, 'em-a') == failure['msg']
+
+
+def test_a_wrong_password_through_the_role(sims, run_playbook):
+    """The real module run: with the client's em_error (once merged) the role names session_compliance_password and
+    the username tried; without it, the module's message is kept. The password never shows."""
+    wrong = 'Wr0ng-Pa55word-Xyzzy'
+    run = run_playbook({'em-a': em(sims[0], em_password=wrong, em_username=USER)})
+    assert run.rc == 2, run
+    assert wrong not in run.stdout and wrong not in run.stderr
+    message = fatal_message(run, 'em-a')
+    if 'Details: ' in message:
+        assert message.startswith('Enterprise Manager refused the logon (user Administrator): check the role '
+                                  'variables session_compliance_username and session_compliance_password.'), message
+    else:
+        assert 'logon' in message.lower() or '401' in message, message

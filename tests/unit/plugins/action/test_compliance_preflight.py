@@ -61,3 +61,18 @@ def test_the_default_name_carries_a_port_that_is_not_9398():
     assert preflight.default_name('em01.example.com', 'em01.example.com:9398') == 'em01.example.com'
     assert preflight.default_name('https://EM01/', 'em01:9400') == 'em01:9400'
     assert preflight.default_name(None, None) is None
+
+
+def test_a_failure_is_told_in_the_role_variables_set_and_never_shows_the_password():
+    failure = {'msg': 'refused (VEEAM_EM_PASSWORD)', 'password': 'Sup3r-S3cret',
+               'em_error': {'kind': 'authentication', 'options': ['username', 'password'], 'username': 'TECH\\op\x1b[2J'}}
+    text = preflight.explain_failure(failure, ['password'])
+    assert text == ('Enterprise Manager refused the logon (user TECH\\op): check the role variable '
+                    'session_compliance_password; set username: session_compliance_username, the module option '
+                    'username (module_defaults), VEEAM_EM_USERNAME. Details: refused (session_compliance_password)')
+    assert 'Sup3r-S3cret' not in text
+    assert preflight.explain_failure({'msg': 'x'}, []) is None
+    assert preflight.explain_failure({'msg': 'x', 'em_error': {'kind': 'api', 'options': []}}, []) == \
+        'Enterprise Manager answered with an error. Details: x'
+    assert preflight.explain_failure({'msg': '', 'em_error': {'kind': 'new-kind', 'options': ['timeout']}}, []) == \
+        'The Enterprise Manager request failed: set timeout: the module option timeout (module_defaults).'
