@@ -135,8 +135,8 @@ RESOLUTION = {'msg': 'could not resolve em.does-not-exist.example',
     (RESOLUTION, ['host'], 'The host name of Enterprise Manager does not resolve: check the role variable '
      'session_compliance_host.', []),
 ])
-def test_a_module_failure_names_the_role_variables_set_and_the_username_tried(run_playbook, failure, set_by_role,
-                                                                             expected, absent):
+def test_a_module_failure_names_the_role_variables_set_and_the_username_tried(
+        run_playbook, failure, set_by_role, expected, absent):
     run = run_playbook({'em-a': {'ansible_connection': 'local', 'module_failure': failure,
                                  'role_connection_variables': set_by_role}}, playbook_name='explain_failure.yml')
     assert run.rc == 2, run

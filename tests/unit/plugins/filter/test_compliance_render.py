@@ -55,8 +55,8 @@ def test_the_summary_is_inert_for_templates_and_the_report_is_left_as_it_is():
 def test_the_failure_message_is_printable():
     report = dict(REPORT, passed=False, lines=[u'1 violation(s)', u'job \u202eexe.gpj \x1b[2Jgone\r\nnext'])
     assert FILTERS['compliance_message'](report) == [u'1 violation(s)', u'job exe.gpj gone next']
-    assert FILTERS['compliance_message'](report, name=u'em\u202e1') == [u'em1: 1 violation(s)',
-                                                                          u'  job exe.gpj gone next']
+    headed = FILTERS['compliance_message'](report, name=u'em\u202e1')
+    assert headed == [u'em1: 1 violation(s)', u'  job exe.gpj gone next']
     assert report['lines'][1].startswith(u'job \u202e')
     assert FILTERS['compliance_message'](REPORT) == []
     with pytest.raises(AnsibleFilterError, match='^compliance_message: report must be a compliance report'):
