@@ -109,6 +109,11 @@ def test_the_report_mode_variable_sets_the_files_mode(run_playbook, tmp_path, um
     run = run_playbook({'em01': host()}, {'session_compliance_report_mode': '0600'})
     assert run.rc == 0, run
     assert set(mode_of(run.path(name)) for name in run.files()) == {0o600}
+    # An unquoted 0440 in YAML is the number 288: the same mode.
+    run = run_playbook({'em01': host()}, {'session_compliance_report_mode': 0o440},
+                       report_dir=str(tmp_path / 'numeric-mode'))
+    assert run.rc == 0, run
+    assert set(mode_of(run.path(name)) for name in run.files()) == {0o440}
     run = run_playbook({'em01': host()}, {'session_compliance_report_mode': 'rwx'},
                        report_dir=str(tmp_path / 'bad-mode'))
     assert run.rc == 2, run
