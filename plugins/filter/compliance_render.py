@@ -15,6 +15,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _reports as reports
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._untrusted import inert, printable
 
 
 def _call(name, function, *args, **kwargs):
@@ -51,9 +52,32 @@ def compliance_fleet(data, missing=None):
     return _call('compliance_fleet', reports.fleet, data, missing=missing)
 
 
-def compliance_summary(data):
-    """What the session_compliance role publishes per EM with set_stats."""
-    return _call('compliance_summary', reports.summary, data)
+def compliance_summary(data, name=None):
+    """What the session_compliance role publishes per EM with set_stats, made inert for templates, its violation
+    lines stripped of control characters and bidi controls.
+
+    AWX hands a workflow node's stats to the next node as extra vars, which ansible-core reads as trusted
+    templates: every Jinja delimiter opening in EM's text (``{{``, ``{%``, ``{#``) is broken by a space. With
+    ``name``, the summary is returned as ``{name: summary}``, the name made inert too.
+    """
+    if name is not None and not isinstance(name, str):
+        raise AnsibleFilterError('compliance_summary: name must be a string')
+    summary = _call('compliance_summary', reports.summary, data)
+    # The violation lines are for people (AWX shows the stats, the default callback prints them): printable too.
+    summary['violations'] = [printable(line) for line in summary['violations']]
+    summary = inert(summary)
+    return summary if name is None else {inert(name): summary}
+
+
+def compliance_message(data, name=None):
+    """The report's lines for a failure message in the terminal: without ``name`` as they are, with ``name`` under
+    a header naming the EM (a play with several EMs); escape sequences, control characters and bidi controls that
+    EM's text may hold are removed."""
+    if name is not None and not isinstance(name, str):
+        raise AnsibleFilterError('compliance_message: name must be a string')
+    _call('compliance_message', reports.check_report, data)
+    lines = list(data.get('lines') or []) if name is None else reports.failure_lines(data, name)
+    return [printable(line) for line in lines]
 
 
 class FilterModule(object):
@@ -62,6 +86,7 @@ class FilterModule(object):
             'compliance_fleet': compliance_fleet,
             'compliance_html': compliance_html,
             'compliance_json': compliance_json,
+            'compliance_message': compliance_message,
             'compliance_junit': compliance_junit,
             'compliance_prometheus': compliance_prometheus,
             'compliance_summary': compliance_summary,

@@ -27,6 +27,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from ._query import format_time, parse_time
+from ._untrusted import printable
 
 CHECKS = ('replica_sessions', 'cdp_replica_sessions', 'cdp_replica_task_sessions', 'backup_sessions', 'backup_task_sessions')
 CHECK_TITLES = {
@@ -105,9 +106,15 @@ def _text(value):
     return _NOT_XML.sub(u'\ufffd', u'%s' % (value,))
 
 
+def _shown(value):
+    """Text shown to people (the HTML page, Prometheus labels): terminal escapes, control characters and bidi
+    controls removed (``_untrusted.printable``), line breaks kept. Non-strings are left to ``_text``."""
+    return printable(value, keep_lines=True) if isinstance(value, str) else value
+
+
 def _h(value):
-    """Escape for HTML text and attribute values."""
-    return html.escape(_NOT_HTML.sub(u'\ufffd', _text(value)), quote=True)
+    """Escape for HTML text and attribute values, EM's text stripped of control characters and bidi controls."""
+    return html.escape(_NOT_HTML.sub(u'\ufffd', _text(_shown(value))), quote=True)
 
 
 def _epoch(value):
@@ -759,7 +766,9 @@ def html_page(data, name=None):
 # ------------------------------------------------------------------------------------------ Prometheus
 
 def _label_value(value):
-    return _text(value).replace('\\', '\\\\').replace('"', '\\"').replace('\n', '\\n')
+    """A label value: control characters (a raw CR breaks the line-based format) and bidi controls removed, then
+    backslash, double quote and line feed escaped as the text format defines."""
+    return _text(_shown(value)).replace('\\', '\\\\').replace('"', '\\"').replace('\n', '\\n')
 
 
 class _Metrics:

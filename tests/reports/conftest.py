@@ -113,13 +113,14 @@ class Run:
 
 @pytest.fixture
 def run_playbook(tmp_path):
-    """Run playbooks/reports.yml on an inventory of EM hosts: run_playbook(hosts, group_vars, forks, args)."""
+    """Run playbooks/reports.yml (or another playbook there) on an inventory of EM hosts:
+    run_playbook(hosts, group_vars, forks, args, report_dir, playbook_name)."""
     path = collections_path()
     if not path:
         pytest.skip('run from build/ansible_collections/veeam/enterprise_manager (make reports), or set '
                     'ANSIBLE_COLLECTIONS_PATH')
 
-    def runner(hosts, group_vars=None, forks=5, args=(), report_dir=None):
+    def runner(hosts, group_vars=None, forks=5, args=(), report_dir=None, playbook_name='reports.yml'):
         report_dir = report_dir or str(tmp_path / 'reports')
         common = {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
                   'session_compliance_report_dir': report_dir}
@@ -134,7 +135,7 @@ def run_playbook(tmp_path):
         env.pop('ANSIBLE_STDOUT_CALLBACK', None)
         playbook = shutil.which('ansible-playbook') or os.path.join(os.path.dirname(sys.executable),
                                                                     'ansible-playbook')
-        command = [playbook, '-i', str(inventory), '-f', str(forks), os.path.join(HERE, 'playbooks', 'reports.yml')]
+        command = [playbook, '-i', str(inventory), '-f', str(forks), os.path.join(HERE, 'playbooks', playbook_name)]
         completed = subprocess.run(command + list(args), env=env, cwd=str(tmp_path), stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True, timeout=600, check=False)
         return Run(completed, report_dir)

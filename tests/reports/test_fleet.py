@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 import report_checks as checks
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._untrusted import inert, printable
 from conftest import utc_iso
 
 from emsim.dataset import generate, healthy  # pylint: disable=import-error
@@ -118,7 +119,7 @@ def test_three_ems_give_three_reports_a_fleet_roll_up_and_stats_keyed_per_em(
     for name in names:
         assert stats['session_compliance'][name] == {
             'passed': reports[name]['passed'], 'violation_count': len(reports[name]['violations']),
-            'totals': reports[name]['totals'], 'violations': reports[name]['lines'][1:]}
+            'totals': reports[name]['totals'], 'violations': [inert(printable(line)) for line in reports[name]['lines'][1:]]}
 
     # The failure message groups the violations by EM.
     assert '2 of 3 Enterprise Manager(s) did not pass (%d violation(s) in all)' % fleet['violation_count'] in run.stdout

@@ -9,6 +9,7 @@ import shutil
 import pytest
 
 import report_checks as checks
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._untrusted import inert, printable
 from conftest import FIXTURES, load_fixture
 
 EM = 'em01.example.com'
@@ -38,7 +39,7 @@ def test_default_formats_are_written_and_the_run_fails_with_the_violations(run_p
     assert 'Enterprise Manager(s) did not pass' not in run.stdout
     stats = run.custom_stats
     assert stats == {'session_compliance': {EM: {
-        'passed': False, 'violation_count': 4, 'totals': report['totals'], 'violations': report['lines'][1:]}}}, run
+        'passed': False, 'violation_count': 4, 'totals': report['totals'], 'violations': [inert(printable(line)) for line in report['lines'][1:]]}}}, run
 
 
 @pytest.mark.parametrize('formats', [['json'], ['junit'], ['html'], ['prometheus'], ['prometheus', 'html'],

@@ -12,7 +12,7 @@ REPORT = {'passed': True, 'em': 'em.example.com', 'totals': {'replica_sessions':
 
 
 def test_the_filters_are_exposed():
-    assert sorted(FILTERS) == ['compliance_fleet', 'compliance_html', 'compliance_json', 'compliance_junit',
+    assert sorted(FILTERS) == ['compliance_fleet', 'compliance_html', 'compliance_json', 'compliance_junit', 'compliance_message',
                                'compliance_prometheus', 'compliance_summary']
 
 
@@ -37,3 +37,27 @@ def test_fleet_checks_missing():
     assert fleet['passed'] is False and fleet['missing'] == ['b']
     with pytest.raises(AnsibleFilterError, match='^compliance_fleet: two reports are named'):
         FILTERS['compliance_fleet']([REPORT, REPORT])
+
+
+def test_the_summary_is_inert_for_templates_and_the_report_is_left_as_it_is():
+    report = dict(REPORT, passed=False, violations=[{'name': 'vm-{{ 6*7 }}'}],
+                  lines=['1 violation(s)', 'vm-{{ 6*7 }} | {%- raw %} | {# c #} | {{ lookup("pipe", "id") }}'])
+    summary = FILTERS['compliance_summary'](report)
+    assert summary['violations'] == ['vm-{ { 6*7 }} | { %- raw %} | { # c #} | { { lookup("pipe", "id") }}']
+    assert summary['violation_count'] == 1
+    keyed = FILTERS['compliance_summary'](report, name='EM {{ x }}')
+    assert list(keyed) == ['EM { { x }}'] and keyed['EM { { x }}'] == summary
+    assert report['lines'][1].startswith('vm-{{ 6*7 }}')  # the input is not changed
+    with pytest.raises(AnsibleFilterError, match='name must be a string'):
+        FILTERS['compliance_summary'](report, name=['a'])
+
+
+def test_the_failure_message_is_printable():
+    report = dict(REPORT, passed=False, lines=[u'1 violation(s)', u'job \u202eexe.gpj \x1b[2Jgone\r\nnext'])
+    assert FILTERS['compliance_message'](report) == [u'1 violation(s)', u'job exe.gpj gone next']
+    headed = FILTERS['compliance_message'](report, name=u'em\u202e1')
+    assert headed == [u'em1: 1 violation(s)', u'  job exe.gpj gone next']
+    assert report['lines'][1].startswith(u'job \u202e')
+    assert FILTERS['compliance_message'](REPORT) == []
+    with pytest.raises(AnsibleFilterError, match='^compliance_message: report must be a compliance report'):
+        FILTERS['compliance_message']([])

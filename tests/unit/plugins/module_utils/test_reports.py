@@ -156,7 +156,7 @@ def test_html_puts_the_verdict_first_and_escapes_every_name(failing):
     assert 'em01.example.com' in shown and '2026-11-19 12:00:00 to 2026-11-20 12:00:00' in shown
     assert 'Generated 2026-11-20 12:00:00 UTC' in shown
     for violation in failing['violations'] + failing['recovered']:
-        assert ' '.join(violation['message'].replace(u'\x07', u'\ufffd').split()) in shown
+        assert ' '.join(violation['message'].replace(u'\x07', u'').split()) in shown
     # names reach the page as text: the markup they contain is escaped
     assert '<Prod>' not in text and '<primary>' not in text and '<px01>' not in text
     assert '&lt;Prod&gt; &amp; &quot;DR&quot;' in text
@@ -354,3 +354,30 @@ def test_backup_subjects_and_violations_read_as_backup_jobs_and_their_vms():
     assert root.get('failures') == '2'
     page = reports.html_page(report)
     assert 'Backup job Nightly' in page and 'Backup jobs' in page and 'VMs of backup jobs' in page
+
+
+HOSTILE_TEXT = u'vm\r\nname \u202eexe.gpj\u202c \x1b[31mred\x1b[0m \u2066iso\u2069\x07'
+
+
+def test_prometheus_labels_never_hold_a_raw_cr_or_bidi_controls(passing):
+    report = copy.deepcopy(passing)
+    report['subjects'][0]['name'] = HOSTILE_TEXT
+    report['subjects'][0]['parent'] = u'a\rb'
+    text = reports.prometheus_text(report)
+    assert '\r' not in text and u'\u202e' not in text and '\x1b' not in text and u'\u2066' not in text
+    names = set(labels.get('name') for dummy, labels, dummy in samples_of(text))
+    assert u'vm\nname exe.gpj red iso' in names
+    assert 'ab' in set(labels.get('parent') for dummy, labels, dummy in samples_of(text))
+
+
+def test_html_never_holds_bidi_controls_or_control_characters(failing):
+    report = copy.deepcopy(failing)
+    report['violations'][0]['message'] = HOSTILE_TEXT
+    report['violations'][0]['name'] = u'\u202evm'
+    report['subjects'][0]['name'] = u'job \u202e\x1b]0;title\x07'
+    text = reports.html_page(report)
+    for char in (u'\u202e', u'\u202c', u'\u2066', u'\u2069', u'\x1b', u'\x07', u'\r'):
+        assert char not in text, repr(char)
+    page, shown = parse(text)
+    assert u'vm<br>name exe.gpj red iso' in text
+    assert u'job' in shown

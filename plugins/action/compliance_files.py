@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright: veeam.enterprise_manager contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Write a compliance report's files on the controller, safely (plugins/modules/compliance_files.py documents it).
+
+Runs entirely in the controller's process: it renders with ``_reports`` and writes with ``_report_files``, and
+never runs a module on the host.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _report_files as files
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _reports as reports
+
+ARGUMENT_SPEC = dict(
+    report=dict(type='dict', required=True),
+    dir=dict(type='path', required=True),
+    name=dict(type='str'),
+    formats=dict(type='list', elements='str', default=['json', 'junit', 'html'],
+                 choices=list(reports.FORMATS)),
+    mode=dict(type='raw'),
+)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        data = args['report']
+        fleet = reports.is_fleet(data)
+        if not fleet and not args['name']:
+            raise AnsibleActionFail('name: required for the report of one Enterprise Manager (it names the files)')
+        mode = None
+        if args['mode'] is not None:
+            try:
+                mode = files.parse_mode(args['mode'])
+            except ValueError as exc:
+                raise AnsibleActionFail('mode: %s' % exc)
+        stem = files.FLEET_STEM if fleet else files.file_stem(args['name'])
+        formats = [fmt for fmt in reports.FORMATS if fmt in args['formats']]
+        if fleet:
+            # No fleet.prom: node_exporter would read the same series twice, from it and from the per-EM files.
+            formats = [fmt for fmt in formats if fmt != 'prometheus']
+        try:
+            content = dict((stem + reports.SUFFIXES[fmt], reports.render(data, fmt, None if fleet else args['name']))
+                           for fmt in formats)
+        except reports.ReportError as exc:
+            raise AnsibleActionFail('report: %s' % exc)
+        if self._task.check_mode:
+            # Under --check the role runs this task with check_mode: false; anyone else gets a dry run.
+            result.update(changed=True, files=[os.path.join(args['dir'], name) for name in content],
+                          directory_created=False, mode='%04o' % (files.default_mode() if mode is None else mode))
+            return result
+        try:
+            created = files.ensure_directory(args['dir'])
+            written = files.write_files(args['dir'], content, mode)
+        except files.ReportFileError as exc:
+            raise AnsibleActionFail(str(exc))
+        result.update(changed=bool(written), files=written, directory_created=created,
+                      mode='%04o' % (files.default_mode() if mode is None else mode))
+        return result
