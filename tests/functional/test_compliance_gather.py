@@ -2,6 +2,9 @@
 
 import threading
 
+import pytest
+from ansible.errors import AnsibleFilterError
+
 from emsim.dataset import generate
 
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _compliance as compliance
@@ -23,11 +26,12 @@ def test_one_logon_few_queries_and_a_consistent_report(sim, make_client):
     assert [entry['method'] for entry in log].count('POST') == 1
     assert [entry['method'] for entry in log].count('DELETE') == 1
     queries = [entry['query']['type'] for entry in log if entry['path'].endswith('/query')]
-    # Jobs, policies, three session kinds and, when a replication session failed without a message, one query
-    # for the reasons of them all; never a request per session.
+    # Jobs (one query for backup and replication jobs), policies, five session kinds and, when a replication
+    # session failed without a message, one query for the reasons of them all; never a request per session.
     unexplained = [item for item in data['replica_sessions'] if item['result'] == 'Failed'
                    and not item['failure_message'] and item['creation_time_utc'] >= '2026-11-19T12:00:00']
-    expected = ['CdpPolicy', 'CdpReplicaSession', 'CdpReplicaTaskSession', 'Job', 'ReplicaJobSession']
+    expected = ['BackupJobSession', 'BackupTaskSession', 'CdpPolicy', 'CdpReplicaSession', 'CdpReplicaTaskSession',
+                'Job', 'ReplicaJobSession']
     assert sorted(set(queries)) == sorted(expected + (['ReplicaTaskSession'] if unexplained else []))
     assert len(queries) == len(set(queries))
     assert not [entry for entry in log if '/replicaSessions/' in entry['path'] or '/cdpReplicaSessions/' in entry['path']]
@@ -108,6 +112,8 @@ def test_no_data_is_not_health(sim, make_client):
     try:
         sim.dataset.replica_jobs[:] = []
         sim.dataset.cdp_policies[:] = []
+        sim.dataset.backup_jobs[:] = []
+        sim.dataset.other_jobs[:] = []
         sim.dataset.reindex()
         with make_client() as em:
             data = gather(em, options())
@@ -129,12 +135,25 @@ def test_the_filter_and_the_module_code_agree(sim, make_client):
     with make_client() as em:
         data = gather(em, opts)
     engine = compliance.build_report(data, opts)
-    gathered = dict((key, data[key]) for key in ('jobs', 'policies', 'replica_sessions', 'cdp_replica_sessions',
-                                                 'cdp_replica_task_sessions'))
+    gathered = dict((key, value) for key, value in data.items() if key != 'task_sessions')
     through_filter = compliance_report(gathered, ['Failed'], ['Test *'], data['task_sessions'], judge='latest',
                                        lookback='24h', max_age='26h', allow_empty=False, now=NOW.isoformat())
     assert through_filter == engine
     assert engine['violations'] and engine['subjects']
+
+
+def test_the_filter_defaults_as_the_module_does(sim, make_client):
+    from ansible_collections.veeam.enterprise_manager.plugins.filter.compliance_report import compliance_report
+    opts = options()
+    with make_client() as em:
+        data = gather(em, opts)
+    engine = compliance.build_report(data, opts)
+    gathered = dict((key, value) for key, value in data.items() if key != 'task_sessions')
+    # Nothing but the data, the reasons and the clock: judge, fail_on, lookback, allow_empty as the module.
+    assert compliance_report(gathered, task_sessions=data['task_sessions'], now=NOW.isoformat()) == engine
+    assert engine['judge'] == 'latest' and engine['checks_run'] == list(compliance.DEFAULT_CHECKS)
+    with pytest.raises(AnsibleFilterError, match='No data is not health'):
+        compliance_report({'replica_sessions': []}, now=NOW.isoformat())
 
 
 def test_backup_checks_one_logon_one_query_per_kind_and_backup_subjects_judged(sim, make_client):
@@ -231,11 +250,12 @@ def test_a_vm_whose_backup_session_started_before_the_window_is_named_after_its_
     with make_client() as em:
         data = gather(em, opts)
     queries = [entry['query'] for entry in sim.request_log() if entry['path'].endswith('/query')]
-    # The task sessions, the job sessions of the window, then one query by UID for the older job sessions.
-    assert sorted(query['type'] for query in queries[:2]) == ['BackupJobSession', 'BackupTaskSession']
-    assert len(queries) == 3 and queries[2]['type'] == 'BackupJobSession'
-    assert session['uuid'] in queries[2]['filter'] and 'UID' in queries[2]['filter']
-    assert [item['uid'] for item in data['backup_parent_sessions']] == ['urn:veeam:BackupJobSession:%s' % session['uuid']]
+    # The backup jobs, the task sessions, the job sessions of the window, then one query by UID for the older job
+    # sessions.
+    assert sorted(query['type'] for query in queries[:3]) == ['BackupJobSession', 'BackupTaskSession', 'Job']
+    assert len(queries) == 4 and queries[3]['type'] == 'BackupJobSession'
+    assert session['uuid'] in queries[3]['filter'] and 'UID' in queries[3]['filter']
+    assert [item['uid'] for item in data['parent_sessions']] == ['urn:veeam:BackupJobSession:%s' % session['uuid']]
     report = compliance.build_report(data, opts)
     vms = [entry for entry in report['subjects'] if entry['kind'] == 'backup_job_vm']
     assert vms and {entry['parent'] for entry in vms} == {session['job_name']}
