@@ -260,3 +260,69 @@ def test_a_vm_whose_backup_session_started_before_the_window_is_named_after_its_
     vms = [entry for entry in report['subjects'] if entry['kind'] == 'backup_job_vm']
     assert vms and {entry['parent'] for entry in vms} == {session['job_name']}
     assert 'backup_sessions' not in report['totals']
+
+
+# ------------------------------------------------------------------------------------------ long sessions and max_age
+
+def _long_runs(now):
+    """Subjects whose last success ran longer than max_age (26h) or ended around it."""
+    from emsim.dataset import Dataset
+    server = '90000000-0000-4000-8000-000000000001'
+    return Dataset.from_json({
+        'backup_servers': [{'uuid': server, 'name': 'vbr01'}],
+        'cdp_policies': [
+            # Created 44 hours ago, ended 20 hours ago: the false alarm of issue 14.
+            {'uuid': 'c0000000-0000-4000-8000-000000000001', 'name': 'CDP Day Long', 'backup_server': server},
+            # Ran 49 hours, ended an hour ago.
+            {'uuid': 'c0000000-0000-4000-8000-000000000002', 'name': 'CDP Two Days', 'backup_server': server},
+            # Ended 27 hours ago: stale, however long it ran.
+            {'uuid': 'c0000000-0000-4000-8000-000000000003', 'name': 'CDP Ended Too Early', 'backup_server': server}],
+        'replica_jobs': [{'uuid': 'a0000000-0000-4000-8000-000000000001', 'name': 'Slow Replication',
+                          'backup_server': server}],
+        'backup_jobs': [{'uuid': '10000000-0000-4000-8000-000000000001', 'name': 'Slow Backup', 'job_type': 'Backup',
+                         'backup_server': server}],
+        'cdp_replica_sessions': [
+            {'uuid': 'd0000000-0000-4000-8000-000000000001', 'policy_uuid': 'c0000000-0000-4000-8000-000000000001',
+             'creation_time': 'now-44h', 'end_time': 'now-20h', 'result': 'Success'},
+            {'uuid': 'd0000000-0000-4000-8000-000000000002', 'policy_uuid': 'c0000000-0000-4000-8000-000000000002',
+             'creation_time': 'now-50h', 'end_time': 'now-1h', 'result': 'Success'},
+            {'uuid': 'd0000000-0000-4000-8000-000000000003', 'policy_uuid': 'c0000000-0000-4000-8000-000000000003',
+             'creation_time': 'now-60h', 'end_time': 'now-27h', 'result': 'Success'}],
+        'replica_job_sessions': [
+            {'uuid': 'b0000000-0000-4000-8000-000000000001', 'job_uuid': 'a0000000-0000-4000-8000-000000000001',
+             'creation_time': 'now-30h', 'end_time': 'now-25h', 'result': 'Success'}],
+        'backup_job_sessions': [
+            {'uuid': 'e0000000-0000-4000-8000-000000000001', 'job_uuid': '10000000-0000-4000-8000-000000000001',
+             'creation_time': 'now-28h', 'end_time': 'now-2h', 'result': 'Success'}],
+    }, now=now)
+
+
+@pytest.mark.parametrize('hour', [0, 3, 9, 12, 18, 23])
+def test_a_success_that_ran_longer_than_max_age_still_counts(sim, make_client, hour):
+    import datetime
+    now = NOW.replace(hour=hour, minute=17)
+    sim.set_dataset(_long_runs(now))
+    try:
+        opts = compliance.Options.from_params({'lookback': '24h', 'max_age': '26h'}, now=now)
+        with make_client() as em:
+            data = gather(em, opts)
+        report = compliance.build_report(data, opts)
+        verdicts = dict((entry['name'], entry['verdict']) for entry in report['subjects'])
+        # Read by end time: none of these started in the window, yet each that ended within max_age is not stale.
+        assert verdicts['CDP Day Long'] != 'stale'
+        assert verdicts['CDP Two Days'] != 'stale'
+        assert verdicts['Slow Replication'] != 'stale'
+        assert verdicts['Slow Backup'] != 'stale'
+        assert verdicts['CDP Ended Too Early'] == 'stale'
+        stale = [v for v in report['violations'] if v['result'] == 'Stale']
+        assert [v['name'] for v in stale] == ['CDP Ended Too Early']
+        # Its success ended before max_age: it is not read at all, and the message says since when none was.
+        assert stale[0]['message'] == 'no successful session within max_age 26h; none in the period read (since %s)' % (
+            (now - datetime.timedelta(hours=26)).strftime('%Y-%m-%dT%H:%M:%SZ'))
+        # One query per kind still: the window and the end times in one filter.
+        queries = [entry['query'] for entry in sim.request_log() if entry['path'].endswith('/query')]
+        cdp = [query for query in queries if query['type'] == 'CdpReplicaSession']
+        assert len(cdp) == 1 and 'EndTimeUTC>=' in cdp[0]['filter'] and 'CreationTimeUTC>=' in cdp[0]['filter']
+    finally:
+        sim.set_dataset(generate(seed=7, sessions=60, days=7, failure_rate=0.15, warning_rate=0.1, running=2,
+                                 now=NOW))
