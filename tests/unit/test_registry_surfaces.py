@@ -188,3 +188,16 @@ def test_the_event_source_watches_only_kinds_the_registry_knows():
 @pytest.mark.xfail(strict=False, reason='wired by the lead after merge')
 def test_the_event_source_watches_every_event_kind_of_the_registry():
     assert set(_event_source_kinds()) == set(registry.EVENT_KINDS)
+
+
+def test_the_readme_lists_every_module_and_asks_the_question():
+    readme = read('README.md')
+    modules = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, 'plugins', 'modules'))
+                     if name.endswith('.py') and not name.startswith('_'))
+    for name in modules:
+        assert '[`%s`](docs/modules/%s.md)' % (name, name) in readme, name
+    assert 'did my Veeam jobs work?' in readme
+    opening = readme.split('## Requirements')[0]
+    for check in registry.CHECKS.values():
+        if not check.vm_subjects:
+            assert check.title.lower() in opening.lower(), check.name
