@@ -685,8 +685,8 @@ def html_page(data, name=None):
     """One self-contained HTML page: inline CSS only, no script, no remote asset."""
     if not is_fleet(data):
         name, report = _reports_of(data, name)[0]
-        title = u'%s: Veeam compliance of %s: %s' % ('PASSED' if report.get('passed') else 'FAILED',
-                                                      checked_text(report), _text(name))
+        verdict = 'PASSED' if report.get('passed') else 'FAILED'
+        title = u'%s: Veeam compliance of %s: %s' % (verdict, checked_text(report), _text(name))
         return _page(title, _report_body(name, report) + _footer(report.get('generated_at')))
     pairs = _reports_of(data)
     passed = bool(data.get('passed'))

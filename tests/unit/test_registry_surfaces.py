@@ -145,8 +145,8 @@ def test_the_html_title_names_exactly_what_was_checked():
     report = {'passed': True, 'violations': [], 'subjects': [], 'em': 'em01',
               'checks_run': ['replica_sessions', 'cdp_replica_sessions', 'cdp_replica_task_sessions'],
               'checks_not_in_use': ['backup_sessions'],
-              'totals': dict((name, {'total': 0}) for name in ('backup_sessions', 'replica_sessions',
-                                                              'cdp_replica_sessions', 'cdp_replica_task_sessions'))}
+              'totals': dict((name, {'total': 0}) for name in (
+                  'backup_sessions', 'replica_sessions', 'cdp_replica_sessions', 'cdp_replica_task_sessions'))}
     page = reports.html_page(report)
     assert '<title>PASSED: Veeam compliance of replication jobs, CDP policies and the VMs of CDP policies: em01' in page
     assert 'backup' not in page.split('</title>')[0]

@@ -28,6 +28,7 @@ def test_the_filter_defaults_are_the_modules():
         assert defaults[option] == spec[option].get('default'), option
     assert (defaults['fail_on'] or ['Failed']) == spec['fail_on']['default']
 
+
 CDP_UID = 'urn:veeam:CdpReplicaSession:6b872a71-51e8-437a-8d45-5c6494b92f3f'
 
 
