@@ -427,6 +427,12 @@ def _add_suite(root, name, report, check):
                 skipped += 1
                 ET.SubElement(testcase, 'skipped', message='schedule disabled or not configured: not judged')
             ET.SubElement(testcase, 'system-out').text = _case_out(case)
+    if check in (report.get('checks_not_in_use') or []):
+        testcase = ET.SubElement(suite, 'testcase', classname=classname, time='0',
+                                 name=u'%s: %s' % (CHECK_TITLES.get(check, check), registry.NOT_IN_USE))
+        ET.SubElement(testcase, 'skipped', message=u'no job, policy or session of this kind on this Enterprise Manager')
+        tests += 1
+        skipped += 1
     excluded = (report.get('excluded') or {}).get(check) or 0
     if excluded:
         testcase = ET.SubElement(suite, 'testcase', classname=classname, time='0',

@@ -326,3 +326,24 @@ def test_a_success_that_ran_longer_than_max_age_still_counts(sim, make_client, h
     finally:
         sim.set_dataset(generate(seed=7, sessions=60, days=7, failure_rate=0.15, warning_rate=0.1, running=2,
                                  now=NOW))
+
+
+def test_the_vms_of_replication_jobs_are_judged_named_after_their_job_and_explain_their_sessions(sim, make_client):
+    sim.set_dataset(generate(seed=5, sessions=400, days=2, failure_rate=0.4, now=NOW))
+    try:
+        opts = options(checks=['replica_sessions', 'replica_task_sessions'], judge='every')
+        with make_client() as em:
+            data = gather(em, opts, page_size=500)
+        queries = [entry['query']['type'] for entry in sim.request_log() if entry['path'].endswith('/query')]
+        # The task sessions read for the check explain the failed sessions too: one query per type, no more.
+        assert sorted(queries) == ['Job', 'ReplicaJobSession', 'ReplicaTaskSession']
+        report = compliance.build_report(data, opts)
+        jobs = set(job['name'] for job in sim.dataset.replica_jobs)
+        vms = [entry for entry in report['subjects'] if entry['check'] == 'replica_task_sessions']
+        assert vms and all(entry['kind'] == 'replica_job_vm' and entry['parent'] in jobs for entry in vms)
+        failed_tasks = [v for v in report['violations'] if v['kind'] == 'replica_task_session']
+        assert failed_tasks and all(v['parent'] in jobs and v['message'] != compliance.NO_REASON for v in failed_tasks)
+        assert all(v['message'] != compliance.NO_REASON for v in report['violations'])
+    finally:
+        sim.set_dataset(generate(seed=7, sessions=60, days=7, failure_rate=0.15, warning_rate=0.1, running=2,
+                                 now=NOW))

@@ -151,6 +151,8 @@ def test_the_html_title_names_exactly_what_was_checked():
     assert '<title>PASSED: Veeam compliance of replication jobs, CDP policies and the VMs of CDP policies: em01' in page
     assert 'backup' not in page.split('</title>')[0]
     assert 'Backup jobs (not in use)' in page
+    junit = reports.junit_xml(report)
+    assert 'name="Backup jobs: not in use"' in junit and 'skipped="1"' in junit
 
 
 def test_the_report_formats_are_one_table():
