@@ -97,7 +97,8 @@ class Check:
         self.vm_subjects = vm_subjects
         # The kind the event source watches for this check (its ``kinds`` argument), or None.
         self.event_kind = event_kind
-        # How the check is judged: a strategy name that _compliance resolves ('sessions').
+        # How the check is judged: a strategy name; _gather.READERS reads its items and _compliance._JUDGED_FROM
+        # judges a subject from them ('sessions'; restore points would be another).
         self.judged_from = judged_from
         # Whether a run without ``checks`` runs it.
         self.default = default

@@ -46,6 +46,12 @@ def _sessions_query(check, options):
                                  Condition(check.end_field, '>=', stale_from)])
 
 
+# How a check is judged (``_checks.Check.judged_from``) -> what reads its items: (check, options) -> query.
+READERS = {
+    'sessions': _sessions_query,
+}
+
+
 def _run(em, queries, page_size, workers):
     """Run ``{key: (resource, conditions, raw filter)}`` in parallel; return ``{key: items}``."""
     if not queries:
@@ -85,7 +91,7 @@ def gather(em, options, page_size=500, workers=MAX_WORKERS):
     checks = [_checks.CHECKS[name] for name in options.checks]
     queries, groups = _listing_queries(checks)
     for check in checks:
-        queries[check.name] = _sessions_query(check, options)
+        queries[check.name] = READERS[check.judged_from](check, options)
     for check in checks:
         parent = _checks.CHECKS.get(check.parent_check)
         if parent is not None and not check.parent_session_name_field and parent.name not in queries:

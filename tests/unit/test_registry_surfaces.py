@@ -21,6 +21,7 @@ import yaml
 
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _checks as registry
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _compliance as compliance
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _gather as gather
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _reports as reports
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _resources as res
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils._info_module import compliance_argument_spec
@@ -56,6 +57,7 @@ def test_every_entry_is_complete_and_consistent():
         assert check.session_resource in res.RESOURCES.values()
         assert check.finished_state in check.session_resource.states
         assert check.judged_from in compliance._JUDGED_FROM, name  # pylint: disable=protected-access
+        assert check.judged_from in gather.READERS, name
         assert check.listing.key in registry.LISTINGS
         # A session's subject is found by its fields: they must be fields the resource returns.
         fields = set(field.key for field in check.session_resource.fields)
