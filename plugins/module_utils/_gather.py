@@ -143,8 +143,7 @@ def _orphan_sessions(data, checks):
         uids = set(task.get(check.parent_session_uid_field) for task in data.get(check.name) or [])
         missing = sorted(uid for uid in uids if uid and uid not in known)
         if missing:
-            found.setdefault(check.parent_check, [])
-            found[check.parent_check] = sorted(set(found[check.parent_check]) | set(missing))
+            found[check.parent_check] = sorted(set(found.get(check.parent_check, [])) | set(missing))
     return found
 
 
