@@ -235,9 +235,9 @@ def main():
            counts['cdp_replica_task_sessions']),
         'task sessions, %d replication job sessions and %d replication task sessions over %g days (generated in %.1f s).'
         % (counts['replica_job_sessions'], counts['replica_task_sessions'], args.days, generated),
-        'Python %s on %s, %d cores. Times are the' % (platform.python_version(), platform.machine(), os.cpu_count() or 0),
-        'median of %d runs and include logon and logout; requests count every HTTP request, logon and logout too.'
-        % args.repeat,
+        'Python %s on %s, %d cores. Times are the median of %d runs and include logon and logout; requests count'
+        % (platform.python_version(), platform.machine(), os.cpu_count() or 0, args.repeat),
+        'every HTTP request, logon and logout too.',
         'The machine is shared: its load average was %.1f when the run ended, so times vary from run to run;'
         % os.getloadavg()[0],
         'request and logon counts do not.',
