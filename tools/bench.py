@@ -1,8 +1,10 @@
 """make bench: the session_compliance role before and after the compliance engine, and the client's queries.
 
-Part 1 runs the role (ansible-playbook, as a user would) on the 20,000-session data set twice: from the
-collection at ``--before-ref`` (extracted from git: the role as it was before the engine) and from the tree
-on ANSIBLE_COLLECTIONS_PATH (this checkout). It counts time, requests and logons from the simulator's log.
+Part 1 runs the role (ansible-playbook, as a user would) on the data set (20,000 CDP and replication sessions
+and as many backup sessions) twice: from the collection at ``--before-ref`` (extracted from git: the role as it
+was before the engine) and from the tree on ANSIBLE_COLLECTIONS_PATH (this checkout). It counts time, requests
+and logons from the simulator's log; the default run of this checkout must keep one logon and at most
+``MAX_ROLE_REQUESTS`` requests, or the benchmark fails.
 
 Part 2 measures single queries of the client next to a naive baseline.
 
@@ -11,7 +13,8 @@ through everything with EM's default page of 100 items, and filter in Python. Ou
 to the server, sorts there, and reads only the pages it needs. Both run in this process against the same
 simulator over HTTPS, so the figures compare the approaches, not two machines.
 
-    python tools/bench.py [--sessions 20000] [--repeat 3] [--before-ref REF] [--write docs/performance.md]
+    python tools/bench.py [--sessions 20000] [--backup-sessions N] [--repeat 3] [--before-ref REF]
+                          [--write docs/performance.md]
 """
 
 import argparse
@@ -34,10 +37,12 @@ from emsim.server import Simulator  # noqa: E402  pylint: disable=wrong-import-p
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils._client import EMClient  # noqa: E402
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils._query import Condition  # noqa: E402
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils._resources import (  # noqa: E402
-    CDP_REPLICA_SESSION, CDP_REPLICA_TASK_SESSION, REPLICA_JOB_SESSION)
+    BACKUP_JOB_SESSION, CDP_REPLICA_SESSION, CDP_REPLICA_TASK_SESSION, REPLICA_JOB_SESSION)
 
 NOW = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.timezone.utc)
 DAY_AGO = NOW - datetime.timedelta(days=1)
+# What the default role run (every default check, backups included) may cost on the bench data set.
+MAX_ROLE_REQUESTS = 20
 
 
 def naive(client, resource, keep, limit=None):
@@ -64,6 +69,10 @@ SCENARIOS = [
      lambda c: list(c.query(REPLICA_JOB_SESSION, [Condition('CreationTime', '>=', DAY_AGO)],
                             sort_desc='CreationTime', page_size=500)),
      lambda c: naive(c, REPLICA_JOB_SESSION, since_day_ago)),
+    ('Every backup session of the last 24 h',
+     lambda c: list(c.query(BACKUP_JOB_SESSION, [Condition('CreationTime', '>=', DAY_AGO)],
+                            sort_desc='CreationTime', page_size=500)),
+     lambda c: naive(c, BACKUP_JOB_SESSION, since_day_ago)),
     ('Failed CDP task sessions of the last 24 h (result filtered while paging)',
      lambda c: list(c.query(CDP_REPLICA_TASK_SESSION, [Condition('Result', '==', ['Failed']),
                                                        Condition('CreationTimeUTC', '>=', DAY_AGO)],
@@ -144,6 +153,12 @@ def measure_role(sim, before_ref, repeat):
                         ('ansible-playbook start-up only', now_path, repeat, EMPTY_PLAYBOOK)]
         for label, path, runs, text in runs_to_make:
             results = [run_role(sim, path, workdir, text) for dummy in range(runs)]
+            if label == 'now':
+                for dummy, requests, logons, logouts in results:
+                    if logons != 1 or logouts != 1 or requests > MAX_ROLE_REQUESTS:
+                        raise SystemExit('the default role run made %d requests, %d logons and %d logouts; at most %d '
+                                         'requests and one logon are allowed' % (requests, logons, logouts,
+                                                                                 MAX_ROLE_REQUESTS))
             seconds = statistics.median(result[0] for result in results)
             rows.append((label, seconds) + results[-1][1:] + (runs,))
             print('role %-20s %7.2f s  %4d requests  %3d logons  %3d logouts  (median of %d)' % (
@@ -170,7 +185,10 @@ def measure(sim, run, wire_format, repeat):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--sessions', type=int, default=20000)
+    parser.add_argument('--sessions', type=int, default=20000,
+                        help='CDP and replication sessions, half each (default %(default)s)')
+    parser.add_argument('--backup-sessions', type=int, default=None,
+                        help='backup job sessions (default: as many as --sessions)')
     parser.add_argument('--days', type=float, default=30)
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--write', help='write the results as Markdown into this file')
@@ -181,7 +199,8 @@ def main():
 
     # The role looks back from the real clock, so its data set ends now; same seed, same sessions and results.
     real_now = datetime.datetime.now(datetime.timezone.utc).replace(second=0, microsecond=0)
-    role_dataset = generate(seed=2026, sessions=args.sessions, days=args.days, now=real_now)
+    backups = args.sessions if args.backup_sessions is None else args.backup_sessions
+    role_dataset = generate(seed=2026, sessions=args.sessions, days=args.days, now=real_now, backup_sessions=backups)
     with Simulator(dataset=role_dataset, tls=True) as sim:
         role_rows = measure_role(sim, args.before_ref, args.repeat)
     del role_dataset
@@ -189,7 +208,7 @@ def main():
         return
 
     started = time.perf_counter()
-    dataset = generate(seed=2026, sessions=args.sessions, days=args.days, now=NOW)
+    dataset = generate(seed=2026, sessions=args.sessions, days=args.days, now=NOW, backup_sessions=backups)
     generated = time.perf_counter() - started
     counts = dataset.counts()
     rows = []
@@ -211,24 +230,27 @@ def main():
         'Measured by `make bench` (`tools/bench.py`); the file is rewritten by each run.',
         '',
         '**Setup.** The bundled EM simulator over HTTPS on 127.0.0.1, in the same process as the client, serving a',
-        'generated data set (seed 2026) of %d CDP sessions, %d CDP task sessions, %d replication job sessions and'
-        % (counts['cdp_replica_sessions'], counts['cdp_replica_task_sessions'], counts['replica_job_sessions']),
-        '%d replication task sessions over %g days (generated in %.1f s). Python %s on %s, %d cores. Times are the'
-        % (counts['replica_task_sessions'], args.days, generated, platform.python_version(), platform.machine(),
-           os.cpu_count() or 0),
-        'median of %d runs and include logon and logout; requests count every HTTP request, logon and logout too.'
-        % args.repeat,
+        'generated data set (seed 2026) of %d backup job sessions, %d backup task sessions, %d CDP sessions, %d CDP'
+        % (counts['backup_job_sessions'], counts['backup_task_sessions'], counts['cdp_replica_sessions'],
+           counts['cdp_replica_task_sessions']),
+        'task sessions, %d replication job sessions and %d replication task sessions over %g days (generated in %.1f s).'
+        % (counts['replica_job_sessions'], counts['replica_task_sessions'], args.days, generated),
+        'Python %s on %s, %d cores. Times are the median of %d runs and include logon and logout; requests count'
+        % (platform.python_version(), platform.machine(), os.cpu_count() or 0, args.repeat),
+        'every HTTP request, logon and logout too.',
         'The machine is shared: its load average was %.1f when the run ended, so times vary from run to run;'
         % os.getloadavg()[0],
         'request and logon counts do not.',
         '',
         '## The session_compliance role, before and after the compliance engine',
         '',
-        'One run of the role with its defaults (lookback 24h, the three checks, pages of 500) against a data set',
-        'generated with the same seed that ends at the time of the run, by `ansible-playbook`, start-up included.',
-        '"before" is the role at commit `%s` (one module per check, then one module run per failed session to'
+        'One run of the role with its defaults (lookback 24h; the default checks: backup jobs and their VMs,',
+        'replication jobs, CDP policies and their VMs; pages of 500) against a data set generated with the same seed',
+        'that ends at the time of the run, by `ansible-playbook`, start-up included. The benchmark fails when this',
+        'run makes more than %d requests or more than one logon.' % MAX_ROLE_REQUESTS,
+        '"before" is the role at commit `%s` (replication and CDP only: one module per check, then one module run'
         % args.before_ref,
-        'read its reason), extracted from git by the benchmark; "now" is this checkout (one run of',
+        'per failed session to read its reason), extracted from git by the benchmark; "now" is this checkout (one run of',
         '`session_compliance_info`). Requests and logons are counted in the simulator\'s request log. The last row',
         'is a playbook with one `debug` task: what ansible-playbook costs before the role does anything.',
         '',

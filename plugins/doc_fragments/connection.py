@@ -8,8 +8,9 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # The connection options every module shares. plugins/module_utils/_info_module.py holds the
-    # matching argument spec; tests/unit/plugins/module_utils/test_info_module.py keeps the two equal.
+    # The connection options every module shares. connection_argument_spec() in
+    # plugins/module_utils/_info_module.py is the matching argument spec;
+    # tests/unit/plugins/module_utils/test_info_module.py keeps the two equal.
     DOCUMENTATION = r'''
 options:
   host:

@@ -28,8 +28,8 @@ options:
     description:
       - Only sessions created at or after this point in time.
       - An ISO 8601 date-time (V(2026-11-21T06:00:00Z), or with an offset, turned to UTC), a date
-        (V(2026-11-21), midnight UTC), or an age before now such as V(30m), V(24h), V(7d) or V(2w)
-        (units C(s), C(m), C(h), C(d), C(w)).
+        (V(2026-11-21), midnight UTC), or an age before now, a positive whole number and a unit, such as
+        V(30m), V(24h), V(7d) or V(2w) (units C(s), C(m), C(h), C(d), C(w)).
     type: str
   created_before:
     description:

@@ -13,12 +13,15 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _compliance as compliance
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils._query import parse_time_option
 
-# Keys of the input that are not checks: EM's lists of jobs (replication, backup) and policies.
-LISTS = ('jobs', 'backup_jobs', 'policies')
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _checks
+
+# Keys of the input that are not checks: EM's lists of jobs (replication, backup) and policies, and the sessions
+# read only to name the VMs of older ones.
+LISTS = tuple(_checks.LISTINGS) + ('parent_sessions',)
 
 
-def compliance_report(gathered, fail_on=None, exclude=None, task_sessions=None, judge='every', lookback=None,
-                      max_age=None, max_age_overrides=None, allow_empty=True, now=None):
+def compliance_report(gathered, fail_on=None, exclude=None, task_sessions=None, judge='latest', lookback='24h',
+                      max_age=None, max_age_overrides=None, allow_empty=False, now=None):
     """Build the compliance report from what the info modules returned.
 
     :param gathered: check name -> list of sessions; optionally ``jobs``, ``backup_jobs`` and ``policies`` -> EM's
@@ -27,12 +30,14 @@ def compliance_report(gathered, fail_on=None, exclude=None, task_sessions=None, 
     :param exclude: job, policy, VM or session names, or glob patterns, to leave out.
     :param task_sessions: task sessions (CDP, replica or backup) read for the sessions that failed, to explain them.
     :param judge: ``every`` (each failed session is a violation) or ``latest`` (the newest finished one per subject).
-    :param lookback: the window's start (an age such as ``24h``, or a date); None: every item given is in it.
+    :param lookback: the window's start (an age such as ``24h``, or an ISO 8601 date-time); None: every item given
+        is in it. The defaults are the module's.
     :param now: the time the report is made (ISO 8601); None: the current time.
     """
     if not isinstance(gathered, dict):
         raise AnsibleFilterError('compliance_report expects a dict of check name to list of sessions')
-    checks = [key for key in gathered if key not in LISTS]
+    checks = [key for key in _checks.CHECKS if key in gathered]
+    checks += [key for key in gathered if key not in LISTS and key not in _checks.CHECKS]
     unknown = [check for check in checks if check not in compliance.CHECKS]
     if unknown:
         raise AnsibleFilterError('unknown check %r; known: %s' % (unknown[0], ', '.join(compliance.CHECKS)))
@@ -51,10 +56,11 @@ def compliance_report(gathered, fail_on=None, exclude=None, task_sessions=None, 
 
 def unexplained_failures(gathered, fail_on=None, exclude=None):
     """The sessions (not task sessions) that count as violations and carry no reason of their own: kind and id."""
-    report = compliance_report(gathered, fail_on, exclude)
+    report = compliance_report(gathered, fail_on, exclude, judge='every', lookback=None, allow_empty=True)
+    explained_by_tasks = [check.session_kind for check in _checks.CHECKS.values() if check.reason_resource is not None]
     found = []
     for violation in report['violations']:
-        if violation['kind'] in ('backup_session', 'cdp_replica_session', 'replica_session') and violation['message'] == compliance.NO_REASON:
+        if violation['kind'] in explained_by_tasks and violation['message'] == compliance.NO_REASON:
             found.append({'kind': violation['kind'], 'id': violation['id']})
     return found
 

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Judging replication jobs, CDP policies and their VMs from their sessions: the compliance report.
+"""Judging backup jobs, replication jobs, CDP policies and their VMs from their sessions: the compliance report.
 
 Private to this collection: not a public API; names and signatures may change in any release.
 
@@ -11,9 +11,8 @@ Pure Python, no ``ansible`` import: the ``session_compliance_info`` module and t
 filter both call ``build_report``, so they agree. The input is what the info modules return (jobs,
 policies, sessions and task sessions as dicts); the output is the report the role publishes.
 
-A *subject* is a replication job (check ``replica_sessions``), a CDP policy (``cdp_replica_sessions``),
-a VM of a CDP policy (``cdp_replica_task_sessions``), a backup job (``backup_sessions``) or a VM of a backup
-job (``backup_task_sessions``). Each gets one verdict:
+What a check is (its subjects, sessions, titles) is described once, in ``_checks.CHECKS``; this file only
+judges. A *subject* is what one check judges (a job, a policy, or a VM of either). Each gets one verdict:
 
 * ``failed``: its newest finished session in the window has a result in ``fail_on`` (``judge: latest``),
   or any finished session in the window has one (``judge: every``);
@@ -22,6 +21,9 @@ job (``backup_task_sessions``). Each gets one verdict:
 * ``disabled``: its schedule is disabled or not configured, and it is neither failed nor recovered;
 * ``no_sessions``: no finished session in the window;
 * ``ok``: otherwise.
+
+A check that EM has nothing for (no job or policy of its kind listed, no session read) is *not in use*: it
+is reported as such and is no violation.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,48 +31,18 @@ __metaclass__ = type
 
 import datetime
 import fnmatch
-import re
 
-from ._query import format_time, parse_time, parse_time_option
+from . import _checks
+from ._query import format_time, parse_age, parse_time, parse_time_option
 
 UTC = datetime.timezone.utc
 
-CHECKS = ('backup_sessions', 'backup_task_sessions', 'cdp_replica_sessions', 'cdp_replica_task_sessions',
-          'replica_sessions')
-# What a run checks when no checks are given: the replication checks (backup checks are asked for).
-DEFAULT_CHECKS = ('cdp_replica_sessions', 'cdp_replica_task_sessions', 'replica_sessions')
-# Checks whose subjects are VMs: judged on the lookback window only, never disabled nor stale.
-VM_CHECKS = ('backup_task_sessions', 'cdp_replica_task_sessions')
+CHECKS = tuple(_checks.CHECKS)
+DEFAULT_CHECKS = _checks.DEFAULT_CHECKS
 JUDGES = ('latest', 'every')
-RESULTS = ('Success', 'Warning', 'Failed', 'None')
-VERDICTS = ('ok', 'failed', 'recovered', 'stale', 'no_sessions', 'disabled')
-
-# check -> the kind of its sessions (a violation's kind), the kind of its subjects, the finished state.
-SESSION_KIND = {
-    'backup_sessions': 'backup_session',
-    'backup_task_sessions': 'backup_task_session',
-    'cdp_replica_sessions': 'cdp_replica_session',
-    'cdp_replica_task_sessions': 'cdp_replica_task_session',
-    'replica_sessions': 'replica_session',
-}
-SUBJECT_KIND = {
-    'backup_sessions': 'backup_job',
-    'backup_task_sessions': 'backup_job_vm',
-    'cdp_replica_sessions': 'cdp_policy',
-    'cdp_replica_task_sessions': 'cdp_policy_vm',
-    'replica_sessions': 'replica_job',
-}
-FINISHED_STATE = {
-    'backup_sessions': 'Stopped',
-    'backup_task_sessions': 'Completed',
-    'cdp_replica_sessions': 'Stopped',
-    'cdp_replica_task_sessions': 'Completed',
-    'replica_sessions': 'Stopped',
-}
+RESULTS = tuple(_checks.RESULTS)
+VERDICTS = tuple(_checks.VERDICTS)
 NO_REASON = 'Enterprise Manager gives no reason'
-
-_AGE_RE = re.compile(r'^\s*(\d+)\s*([smhdw])\s*$')
-_AGE_UNITS = {'s': 'seconds', 'm': 'minutes', 'h': 'hours', 'd': 'days', 'w': 'weeks'}
 
 
 class NoDataError(ValueError):
@@ -78,18 +50,6 @@ class NoDataError(ValueError):
 
 
 # ------------------------------------------------------------------------------------------ options
-
-def parse_age(value, option):
-    """An age such as ``26h`` or ``7d`` as a timedelta; raises ValueError naming the option."""
-    match = _AGE_RE.match(u'%s' % (value,)) if value is not None else None
-    if not match:
-        raise ValueError('%s: %r is not an age. Use a number and a unit, such as 90m, 26h, 8d or 2w '
-                         '(units s, m, h, d, w).' % (option, value))
-    amount = int(match.group(1))
-    if amount <= 0:
-        raise ValueError('%s: %r is not a positive age.' % (option, value))
-    return datetime.timedelta(**{_AGE_UNITS[match.group(2)]: amount})
-
 
 def _is_none(value):
     return value is None or (isinstance(value, str) and value.strip().lower() in ('none', 'null', ''))
@@ -116,6 +76,13 @@ class Options:
         ages = [self.max_age] + [age for age in self.max_age_overrides.values() if age is not None]
         starts += [self.now - age for age in ages if age is not None]
         return min(starts) if starts else None
+
+    @property
+    def stale_from(self):
+        """The earliest end a success may have and still count against the longest max_age (None: no max_age)."""
+        ages = [self.max_age] + [age for age in self.max_age_overrides.values() if age is not None]
+        ages = [age for age in ages if age is not None]
+        return self.now - max(ages) if ages else None
 
     @classmethod
     def from_params(cls, params, prefix='', now=None):
@@ -242,19 +209,15 @@ def explain(tasks):
     return '; '.join(parts)
 
 
-def _parent_of_session(check, item, cdp_session_policy):
-    if check in ('replica_sessions', 'backup_sessions'):
-        return item.get('job_name')
-    if check == 'backup_task_sessions':
-        # A backup task session names no job: its job session's job, when that session was read.
-        return cdp_session_policy.get(item.get('job_session_uid'))
-    if check == 'cdp_replica_sessions':
-        return item.get('policy_name')
-    # A CDP task session: its CDP session's policy when that session was read, else the name before the last @.
-    policy = cdp_session_policy.get(item.get('policy_session_uid'))
-    if policy:
-        return policy
-    session_name = item.get('policy_session_name') or ''
+def _parent_of_session(check, item, parent_names):
+    """The name of the job or policy a session (or task session) belongs to."""
+    if check.parent_check is None:
+        return item.get(check.subject_name_field)
+    # A task session: its session's job or policy when that session was read, else the name before the last @.
+    parent = parent_names.get(item.get(check.parent_session_uid_field))
+    if parent:
+        return parent
+    session_name = (item.get(check.parent_session_name_field) or '') if check.parent_session_name_field else ''
     return session_name.rsplit('@', 1)[0] if '@' in session_name else None
 
 
@@ -279,10 +242,10 @@ def _schedule_of(item):
 def build_report(data, options, em=None):
     """The compliance report of one EM.
 
-    :param data: ``jobs`` (replication jobs), ``backup_jobs``, ``policies`` (CDP policies), one list of
-        sessions per check (keys as in ``CHECKS``) and ``task_sessions``: task sessions (CDP, replica or backup)
-        read to explain failed sessions. Backup task sessions are named after the job of their backup session
-        in ``backup_sessions`` or ``backup_parent_sessions`` (the older ones, read only to name VMs, not judged).
+    :param data: the lists of subjects (keys of ``_checks.LISTINGS``: ``jobs``, ``backup_jobs``, ``policies``),
+        one list of sessions per check (keys as in ``CHECKS``) and ``task_sessions``: task sessions read to
+        explain failed sessions. A VM's task session is named after the job or policy of its session, found in
+        the parent check's sessions or in ``parent_sessions`` (older ones, read only to name VMs, not judged).
         Missing keys are empty lists.
     :param options: an ``Options``.
     :param em: the EM host, reported as ``em``.
@@ -292,13 +255,15 @@ def build_report(data, options, em=None):
     window_from = options.lookback_from
     patterns = options.exclude
     fail_on = options.fail_on
-    jobs = list(data.get('jobs') or []) if 'replica_sessions' in options.checks else []
-    backup_jobs = list(data.get('backup_jobs') or []) if 'backup_sessions' in options.checks else []
-    cdp_checks = ('cdp_replica_sessions', 'cdp_replica_task_sessions')
-    policies = list(data.get('policies') or []) if any(check in options.checks for check in cdp_checks) else []
-    gathered = dict((check, list(data.get(check) or [])) for check in options.checks)
+    checks = [_checks.CHECKS[name] for name in options.checks]
+    listed = {}
+    for check in checks:
+        listing = check.listing
+        if listing.key not in listed:
+            listed[listing.key] = [item for item in data.get(listing.key) or [] if listing.accepts(item)]
+    gathered = dict((check.name, list(data.get(check.name) or [])) for check in checks)
 
-    if not options.allow_empty and not jobs and not backup_jobs and not policies and not any(gathered.values()):
+    if not options.allow_empty and not any(listed.values()) and not any(gathered.values()):
         raise NoDataError(
             'Enterprise Manager returned no job, no CDP policy and no session for the checks %s since %s. No data '
             'is not health: check that the account has the Portal Administrator role in Enterprise Manager (other '
@@ -310,11 +275,13 @@ def build_report(data, options, em=None):
     for task in data.get('task_sessions') or []:
         parent_uid = task.get('policy_session_uid') or task.get('job_session_uid')
         tasks_by_session.setdefault(parent_uid, []).append(task)
-    # The parent of a task session that names none: its session's policy or job, by the session's UID.
-    cdp_session_policy = dict((item.get('uid'), item.get('policy_name'))
-                              for item in data.get('cdp_replica_sessions') or [])
-    cdp_session_policy.update((item.get('uid'), item.get('job_name'))
-                              for item in list(data.get('backup_parent_sessions') or []) + list(data.get('backup_sessions') or []))
+    # The parent of a task session: its session's job or policy, by the session's UID.
+    parent_names = {}
+    for check in _checks.CHECKS.values():
+        if check.parent_check is None:
+            for item in list(data.get('parent_sessions') or []) + list(data.get(check.name) or []):
+                if item.get(check.subject_name_field) is not None:
+                    parent_names[item.get('uid')] = item.get(check.subject_name_field)
 
     def in_window(item):
         if window_from is None:
@@ -325,57 +292,53 @@ def build_report(data, options, em=None):
     subjects, order = {}, []
 
     def subject(check, key, **kwargs):
-        if (check, key) not in subjects:
-            subjects[(check, key)] = _Subject(check, **kwargs)
-            order.append((check, key))
-        return subjects[(check, key)]
+        if (check.name, key) not in subjects:
+            subjects[(check.name, key)] = _Subject(check.name, **kwargs)
+            order.append((check.name, key))
+        return subjects[(check.name, key)]
 
     # Subjects from EM's lists first (they exist even without a session), then from the sessions read.
-    for check, listed in (('replica_sessions', jobs), ('backup_sessions', backup_jobs), ('cdp_replica_sessions', policies)):
-        if check not in options.checks:
+    for check in checks:
+        if check.vm_subjects:
             continue
-        for item in listed:
-            if check == 'replica_sessions' and item.get('job_type') not in (None, 'Replica'):
-                continue
-            if check == 'backup_sessions' and item.get('job_type') == 'Replica':
-                continue
+        for item in listed[check.listing.key]:
             if _excluded(patterns, item.get('name')):
                 continue
             subject(check, _key(item.get('uid')) or item.get('name'), subject_id=item.get('id'), name=item.get('name'),
                     backup_server_name=item.get('backup_server_name'), schedule=_schedule_of(item))
 
-    totals, excluded = {}, {}
-    for check in options.checks:
+    totals, excluded, not_in_use = {}, {}, []
+    for check in checks:
+        if not listed[check.listing.key] and not gathered[check.name]:
+            not_in_use.append(check.name)
         counts = dict((result, 0) for result in RESULTS)
         counts['total'] = 0
-        excluded[check] = 0
-        for item in gathered[check]:
-            parent = _parent_of_session(check, item, cdp_session_policy)
+        excluded[check.name] = 0
+        for item in gathered[check.name]:
+            parent = _parent_of_session(check, item, parent_names)
             if _excluded(patterns, parent, item.get('name'), item.get('vm_display_name')):
-                excluded[check] += 1
+                excluded[check.name] += 1
                 continue
             if in_window(item):
                 result = item.get('result') or 'None'
                 counts['total'] += 1
                 counts[result] = counts.get(result, 0) + 1
-            if check in ('replica_sessions', 'backup_sessions'):
-                key, subject_id, name, subject_parent = _key(item.get('job_uid')) or parent, \
-                    _uuid(item.get('job_uid')), parent, None
-            elif check == 'cdp_replica_sessions':
-                key, subject_id, name, subject_parent = _key(item.get('policy_uid')) or parent, \
-                    _uuid(item.get('policy_uid')), parent, None
-            else:
-                vm = item.get('vm_display_name') or item.get('name')
+            if check.vm_subjects:
+                vm = item.get(check.subject_name_field) or item.get('name')
                 key, subject_id, name, subject_parent = (parent, vm), None, vm, parent
+            else:
+                uid = item.get(check.subject_uid_field)
+                key, subject_id, name, subject_parent = _key(uid) or parent, _uuid(uid), parent, None
             found = subject(check, key, subject_id=subject_id, name=name, parent=subject_parent,
                             backup_server_name=item.get('backup_server_name'))
             found.sessions.append(item)
-        totals[check] = counts
+        totals[check.name] = counts
 
     violations, recovered, reported = [], [], []
-    for check, key in order:
-        found = subjects[(check, key)]
-        reported.append(_judge(found, options, in_window, tasks_by_session, cdp_session_policy, violations, recovered))
+    for name, key in order:
+        found = subjects[(name, key)]
+        judge = _JUDGED_FROM[_checks.CHECKS[name].judged_from]
+        reported.append(judge(found, options, in_window, tasks_by_session, parent_names, violations, recovered))
 
     violations.sort(key=lambda v: (v['creation_time_utc'] or ''), reverse=True)
     recovered.sort(key=lambda v: (v['creation_time_utc'] or ''), reverse=True)
@@ -396,6 +359,8 @@ def build_report(data, options, em=None):
         'judge': options.judge,
         'fail_on': list(fail_on),
         'max_age': _age_text(options.max_age) if options.max_age else None,
+        'checks_run': [check.name for check in checks if check.name not in not_in_use],
+        'checks_not_in_use': not_in_use,
         'totals': totals,
         'excluded': excluded,
         'violations': violations,
@@ -421,7 +386,7 @@ def _violation(check, item, parent, tasks_by_session):
     if not message:
         message = explain(tasks_by_session.get(item.get('uid'), []))
     return {
-        'kind': SESSION_KIND[check],
+        'kind': check.session_kind,
         'id': item.get('id'),
         'name': item.get('name'),
         'parent': parent,
@@ -432,18 +397,19 @@ def _violation(check, item, parent, tasks_by_session):
     }
 
 
-def _judge(found, options, in_window, tasks_by_session, cdp_session_policy, violations, recovered):
-    """Decide one subject's verdict; append its violations and recovered sessions; return its report entry."""
-    check = found.check
+def _judge_sessions(found, options, in_window, tasks_by_session, parent_names, violations, recovered):
+    """Decide one subject's verdict from its sessions; append its violations and recovered sessions; return its
+    report entry."""
+    check = _checks.CHECKS[found.check]
     fail_on = options.fail_on
-    finished_state = FINISHED_STATE[check]
+    finished_state = check.finished_state
     sessions = _newest_first(found.sessions)
     finished = [item for item in sessions if item.get('state') == finished_state]
     window_finished = [item for item in finished if in_window(item)]
     latest = window_finished[0] if window_finished else None
 
     def parent_of(item):
-        return _parent_of_session(check, item, cdp_session_policy)
+        return _parent_of_session(check, item, parent_names)
 
     verdict = 'ok'
     if options.judge == 'latest':
@@ -473,9 +439,9 @@ def _judge(found, options, in_window, tasks_by_session, cdp_session_policy, viol
 
     successes = [item for item in finished if (item.get('result') or 'None') not in fail_on and item.get('end_time_utc')]
     last_success = max((item['end_time_utc'] for item in successes), default=None)
-    if check not in VM_CHECKS and verdict not in ('failed', 'recovered') and found.schedule is False:
+    if not check.vm_subjects and verdict not in ('failed', 'recovered') and found.schedule is False:
         verdict = 'disabled'
-    elif check not in VM_CHECKS and found.schedule and verdict != 'failed':
+    elif not check.vm_subjects and found.schedule and verdict != 'failed':
         age = options.age_for(found.name)
         if age is not None:
             since = options.now - age
@@ -494,7 +460,7 @@ def _judge(found, options, in_window, tasks_by_session, cdp_session_policy, viol
                     last_created = max(item.get('creation_time_utc') for item in successes
                                        if item['end_time_utc'] == last_success)
                 violations.append({
-                    'kind': SUBJECT_KIND[check], 'id': found.id, 'name': found.name, 'parent': found.name,
+                    'kind': check.subject_kind, 'id': found.id, 'name': found.name, 'parent': found.name,
                     'result': 'Stale', 'state': None, 'creation_time_utc': last_created, 'message': message,
                 })
 
@@ -504,8 +470,8 @@ def _judge(found, options, in_window, tasks_by_session, cdp_session_policy, viol
             result = item.get('result') or 'None'
             counts[result] = counts.get(result, 0) + 1
     return {
-        'check': check,
-        'kind': SUBJECT_KIND[check],
+        'check': check.name,
+        'kind': check.subject_kind,
         'id': found.id,
         'name': found.name,
         'parent': found.parent,
@@ -515,3 +481,9 @@ def _judge(found, options, in_window, tasks_by_session, cdp_session_policy, viol
         'last_success_end_time_utc': last_success,
         'counts': counts,
     }
+
+
+# How a check is judged (``_checks.Check.judged_from``) -> the function that judges one of its subjects.
+_JUDGED_FROM = {
+    'sessions': _judge_sessions,
+}

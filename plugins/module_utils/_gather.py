@@ -7,11 +7,14 @@
 
 Private to this collection: not a public API; names and signatures may change in any release.
 
-Round 1 runs the independent queries at once (at most ``workers`` requests in flight, one thread each):
-the replication jobs, the backup jobs, the CDP policies, and the sessions of the period read (the longer of the lookback
-window and max_age) for each enabled check. Round 2 reads the reasons of the sessions that failed without a
-message of their own: one filtered query per kind (task sessions of the window whose result is Failed or
-Warning), never one request per session, and only for kinds that need it.
+Every check is read the same way, from its entry in ``_checks.CHECKS``. Round 1 runs the independent queries
+at once (at most ``workers`` requests in flight, one thread each): EM's lists of jobs and policies (one query
+per resource, whatever the number of checks listing from it), and the sessions of each enabled check. A job's
+or policy's sessions are those created in the lookback window or ended within the longest max_age (one query:
+staleness is about when a success ended, however long it ran); a VM's are those of the lookback window. Round 2
+reads the reasons of the sessions that failed without a message of their own: one filtered query per kind
+(task sessions whose result is Failed or Warning), never one request per session, and only for kinds that need
+it; and, by UID, the sessions that VMs read belong to but that started before the period read, to name them.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,8 +22,8 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
-from . import _resources as res
-from ._query import Condition, parse_time
+from . import _checks
+from ._query import Condition, any_of, parse_time
 
 MAX_WORKERS = 4
 REASON_RESULTS = ['Failed', 'Warning']
@@ -30,82 +33,118 @@ def _since(resource, when):
     return [Condition(resource.time_field, '>=', when)] if when is not None else []
 
 
+def _sessions_query(check, options):
+    """(resource, conditions, raw filter) reading the sessions a check judges."""
+    resource = check.session_resource
+    if check.vm_subjects or options.lookback_from is None:
+        return resource, _since(resource, options.lookback_from), None
+    stale_from = options.stale_from
+    if stale_from is None or stale_from >= options.lookback_from:
+        return resource, _since(resource, options.lookback_from), None
+    # Created in the window, or ended within max_age: a success that ran longer than max_age still counts.
+    return resource, [], any_of([Condition(resource.time_field, '>=', options.lookback_from),
+                                 Condition(check.end_field, '>=', stale_from)])
+
+
+# How a check is judged (``_checks.Check.judged_from``) -> what reads its items: (check, options) -> query.
+READERS = {
+    'sessions': _sessions_query,
+}
+
+
 def _run(em, queries, page_size, workers):
-    """Run ``{key: (resource, conditions)}`` in parallel; return ``{key: items}``."""
+    """Run ``{key: (resource, conditions, raw filter)}`` in parallel; return ``{key: items}``."""
     if not queries:
         return {}
 
     def read(item):
-        key, (resource, conditions) = item
-        return key, list(em.query(resource, conditions, sort_desc=resource.time_field, sort_asc=resource.sort_asc,
-                                  page_size=page_size))
+        key, (resource, conditions, raw_filter) = item
+        return key, list(em.query(resource, conditions, raw_filter=raw_filter, sort_desc=resource.time_field,
+                                  sort_asc=resource.sort_asc, page_size=page_size))
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(queries)))) as pool:
         return dict(pool.map(read, sorted(queries.items())))
 
 
+def _listing_queries(checks):
+    """One query per resource listing subjects: ``{'list:<type>': (resource, conditions, None)}`` and the listings."""
+    groups = {}
+    for check in checks:
+        listing = check.listing
+        groups.setdefault(listing.resource.query_type, [])
+        if listing not in groups[listing.resource.query_type]:
+            groups[listing.resource.query_type].append(listing)
+    queries = {}
+    for query_type, listings in groups.items():
+        resource = listings[0].resource
+        conditions = []
+        if all(listing.types for listing in listings):
+            types = []
+            for listing in listings:
+                types.extend(job_type for job_type in listing.types if job_type not in types)
+            conditions = [Condition(resource.field(listings[0].type_field).filter_field, '==', types)]
+        queries['list:%s' % query_type] = (resource, conditions, None)
+    return queries, groups
+
+
 def gather(em, options, page_size=500, workers=MAX_WORKERS):
     """Everything ``build_report`` needs, read through a logged-on EMClient ``em``."""
-    checks = options.checks
-    read_from = options.read_from
-    queries = {}
-    if 'replica_sessions' in checks:
-        queries['jobs'] = (res.JOB, [Condition('JobType', '==', 'Replica')])
-        queries['replica_sessions'] = (res.REPLICA_JOB_SESSION, _since(res.REPLICA_JOB_SESSION, read_from))
-    if 'backup_sessions' in checks:
-        queries['backup_jobs'] = (res.JOB, [Condition('JobType', '==', [t for t in res.JOB_TYPES if t != 'Replica'])])
-    if 'backup_sessions' in checks or 'backup_task_sessions' in checks:
-        # Backup task sessions name no job: their job sessions do (read over the longer period when both).
-        since = read_from if 'backup_sessions' in checks else options.lookback_from
-        queries['backup_sessions'] = (res.BACKUP_JOB_SESSION, _since(res.BACKUP_JOB_SESSION, since))
-    if 'backup_task_sessions' in checks:
-        queries['backup_task_sessions'] = (res.BACKUP_TASK_SESSION,
-                                           _since(res.BACKUP_TASK_SESSION, options.lookback_from))
-    if 'cdp_replica_sessions' in checks or 'cdp_replica_task_sessions' in checks:
-        queries['policies'] = (res.CDP_POLICY, [])
-    if 'cdp_replica_sessions' in checks:
-        queries['cdp_replica_sessions'] = (res.CDP_REPLICA_SESSION, _since(res.CDP_REPLICA_SESSION, read_from))
-    if 'cdp_replica_task_sessions' in checks:
-        # VMs are judged on the lookback window only (max_age is for jobs and policies).
-        queries['cdp_replica_task_sessions'] = (res.CDP_REPLICA_TASK_SESSION,
-                                                _since(res.CDP_REPLICA_TASK_SESSION, options.lookback_from))
-    data = _run(em, queries, page_size, workers)
+    checks = [_checks.CHECKS[name] for name in options.checks]
+    queries, groups = _listing_queries(checks)
+    for check in checks:
+        queries[check.name] = READERS[check.judged_from](check, options)
+    for check in checks:
+        parent = _checks.CHECKS.get(check.parent_check)
+        if parent is not None and not check.parent_session_name_field and parent.name not in queries:
+            # These task sessions name no job: their sessions do (read over the lookback window, not judged).
+            queries[parent.name] = (parent.session_resource, _since(parent.session_resource, options.lookback_from),
+                                    None)
+    found = _run(em, queries, page_size, workers)
+    data = {}
+    for query_type, listings in groups.items():
+        items = found.pop('list:%s' % query_type)
+        for listing in listings:
+            data[listing.key] = [item for item in items if listing.accepts(item)]
+    data.update(found)
 
-    # Round 2: the reasons, for kinds with failed sessions of the window that have no message of their own.
+    # Round 2: the reasons, for kinds with failed sessions of the window that have no message of their own;
+    # and the sessions VMs belong to that were not read (by UID), so that every VM is named after its job.
     unexplained = _unexplained(data, options)
-    reasons = {}
-    if unexplained.get('replica_sessions'):
-        reasons['replica'] = (res.REPLICA_TASK_SESSION, [Condition('Result', '==', REASON_RESULTS)]
-                              + _since(res.REPLICA_TASK_SESSION, _earliest(unexplained['replica_sessions'])))
-    if unexplained.get('cdp_replica_sessions') and 'cdp_replica_task_sessions' not in data:
-        # The query service has no Result for CDP task sessions: the client filters while paging.
-        reasons['cdp'] = (res.CDP_REPLICA_TASK_SESSION, [Condition('Result', '==', REASON_RESULTS)]
-                          + _since(res.CDP_REPLICA_TASK_SESSION, _earliest(unexplained['cdp_replica_sessions'])))
-    if unexplained.get('backup_sessions') and 'backup_task_sessions' not in data:
-        reasons['backup'] = (res.BACKUP_TASK_SESSION, [Condition('Result', '==', REASON_RESULTS)]
-                             + _since(res.BACKUP_TASK_SESSION, _earliest(unexplained['backup_sessions'])))
-    # Backup task sessions name no job: the job sessions they belong to that started before the period read are
-    # read by UID, in the same round, so that every VM is named after its job.
-    orphans = _orphan_backup_sessions(data)
-    if orphans:
-        reasons['backup_parents'] = (res.BACKUP_JOB_SESSION, [Condition('UID', '==', orphans)])
-    found = _run(em, reasons, page_size, workers)
-    if orphans:
-        # Kept apart: they name VMs, they are not judged (they started before the period read).
-        data['backup_parent_sessions'] = found.get('backup_parents', [])
-    tasks = found.get('replica', []) + found.get('cdp', []) + found.get('backup', [])
-    if unexplained.get('cdp_replica_sessions') and 'cdp_replica_task_sessions' in data:
-        tasks += [task for task in data['cdp_replica_task_sessions'] if task.get('result') in REASON_RESULTS]
-    if unexplained.get('backup_sessions') and 'backup_task_sessions' in data:
-        tasks += [task for task in data['backup_task_sessions'] if task.get('result') in REASON_RESULTS]
+    reasons, reused = {}, []
+    for name, sessions in sorted(unexplained.items()):
+        reason_resource = _checks.CHECKS[name].reason_resource
+        read = [other.name for other in checks if other.session_resource is reason_resource and other.name in data]
+        if read:
+            reused.append(read[0])
+        else:
+            reasons['reasons:%s' % name] = (reason_resource, [Condition('Result', '==', REASON_RESULTS)]
+                                            + _since(reason_resource, _earliest(sessions)), None)
+    orphans = _orphan_sessions(data, checks)
+    for name, uids in orphans.items():
+        resource = _checks.CHECKS[name].session_resource
+        uid_field = 'UID' if resource.server_filterable('UID') else 'Id'
+        reasons['parents:%s' % name] = (resource, [Condition(uid_field, '==', uids)], None)
+    extra = _run(em, reasons, page_size, workers)
+    # Kept apart: they name VMs, they are not judged (they started before the period read).
+    data['parent_sessions'] = [item for key in sorted(extra) if key.startswith('parents:') for item in extra[key]]
+    tasks = [item for key in sorted(extra) if key.startswith('reasons:') for item in extra[key]]
+    for name in dict.fromkeys(reused):
+        tasks += [task for task in data[name] if task.get('result') in REASON_RESULTS]
     data['task_sessions'] = tasks
     return data
 
 
-def _orphan_backup_sessions(data):
-    """The UIDs of the backup job sessions that backup task sessions read name but that were not read."""
-    known = set(item.get('uid') for item in data.get('backup_sessions') or [])
-    return sorted(set(task.get('job_session_uid') for task in data.get('backup_task_sessions') or []
-                      if task.get('job_session_uid') and task.get('job_session_uid') not in known))
+def _orphan_sessions(data, checks):
+    """Per parent check, the UIDs of the sessions that task sessions read belong to but that were not read."""
+    found = {}
+    for check in checks:
+        if check.parent_check is None or check.parent_session_name_field:
+            continue
+        known = set(item.get('uid') for item in data.get(check.parent_check) or [])
+        uids = set(task.get(check.parent_session_uid_field) for task in data.get(check.name) or [])
+        missing = sorted(uid for uid in uids if uid and uid not in known)
+        if missing:
+            found[check.parent_check] = sorted(set(found.get(check.parent_check, [])) | set(missing))
+    return found
 
 
 def _earliest(sessions):
@@ -116,17 +155,18 @@ def _earliest(sessions):
 def _unexplained(data, options):
     """Per check, the finished sessions of the window with a result in fail_on and no message of their own."""
     found = {}
-    for check in ('replica_sessions', 'cdp_replica_sessions', 'backup_sessions'):
-        if check not in options.checks:
+    for name in options.checks:
+        check = _checks.CHECKS[name]
+        if check.reason_resource is None:
             continue
         wanted = []
-        for item in data.get(check) or []:
+        for item in data.get(name) or []:
             created = parse_time(item.get('creation_time_utc'))
             if options.lookback_from is not None and (created is None or created < options.lookback_from):
                 continue
-            if (item.get('result') or 'None') in options.fail_on and item.get('state') == 'Stopped' \
+            if (item.get('result') or 'None') in options.fail_on and item.get('state') == check.finished_state \
                     and not item.get('failure_message') and item.get('creation_time_utc'):
                 wanted.append(item)
         if wanted:
-            found[check] = wanted
+            found[name] = wanted
     return found

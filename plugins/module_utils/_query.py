@@ -26,12 +26,14 @@ UTC = datetime.timezone.utc
 _UUID = r'[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
 _UUID_RE = re.compile(r'^%s$' % _UUID)
 _UID_RE = re.compile(r'^urn:veeam:([A-Za-z]+):(%s)$' % _UUID)
-_RELATIVE_RE = re.compile(r'^\s*(\d+)\s*([smhdw])\s*$')
+# An age: a positive whole number and a unit (seconds, minutes, hours, days, weeks). The one grammar of ages.
+_AGE_RE = re.compile(r'^\s*(\d+)\s*([smhdw])\s*$')
 _DATE_RE = re.compile(r'^\d{4}-\d{2}-\d{2}$')
 # 0 to 7 fractional digits (EM sends .NET ticks), then Z, an offset, or nothing (taken as UTC).
 _DATETIME_RE = re.compile(
     r'^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|z|[+-]\d{2}:?\d{2})?$')
-_RELATIVE_UNITS = {'s': 'seconds', 'm': 'minutes', 'h': 'hours', 'd': 'days', 'w': 'weeks'}
+_AGE_UNITS = {'s': 'seconds', 'm': 'minutes', 'h': 'hours', 'd': 'days', 'w': 'weeks'}
+AGE_HELP = 'Use a whole number and a unit, such as 90m, 26h, 8d or 2w (units s, m, h, d, w).'
 
 
 class Condition:
@@ -123,8 +125,32 @@ def normalise_time(text):
     return None if parsed is None else parsed.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
 
 
+def parse_age(value, option):
+    """An age such as ``26h`` or ``7d`` as a timedelta: ``<integer><s|m|h|d|w>``, positive.
+
+    Every entry point reads ages with this (module options, role variables, filter arguments, the event
+    source). Raises ValueError naming the option.
+    """
+    match = _AGE_RE.match(u'%s' % (value,)) if value is not None and not isinstance(value, bool) else None
+    if not match:
+        raise ValueError('%s: %r is not an age. %s' % (option, value, AGE_HELP))
+    amount = int(match.group(1))
+    if amount <= 0:
+        raise ValueError('%s: %r is not a positive age. %s' % (option, value, AGE_HELP))
+    try:
+        return datetime.timedelta(**{_AGE_UNITS[match.group(2)]: amount})
+    except OverflowError:
+        raise ValueError('%s: %r is too long an age.' % (option, value))
+
+
+def is_age(value):
+    """Whether a value is written as an age (whatever its amount)."""
+    return isinstance(value, str) and bool(_AGE_RE.match(value))
+
+
 def parse_time_option(value, option, now=None):
-    """Read a user's point in time: ISO 8601, ``YYYY-MM-DD``, or an age such as ``24h`` or ``7d``.
+    """Read a user's point in time: an age before now (``24h``, ``7d``, as ``parse_age``), an ISO 8601
+    date-time (``2026-11-21T06:00:00Z``, with an offset, or without one meaning UTC) or date (``2026-11-21``).
 
     Raises ValueError with a message that names the option.
     """
@@ -132,11 +158,14 @@ def parse_time_option(value, option, now=None):
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     text = (u'%s' % (value,)).strip()
     now = now or datetime.datetime.now(UTC)
-    relative = _RELATIVE_RE.match(text)
+    if is_age(text):
+        try:
+            return now - parse_age(text, option)
+        except (ValueError, OverflowError):
+            raise ValueError('%s: %r is not a point in time. An age before now is a positive whole number and a '
+                             'unit, such as 30m, 24h, 7d or 2w; or use a date-time (2026-11-21T06:00:00Z) or a date '
+                             '(2026-11-21).' % (option, value))
     try:
-        if relative:
-            amount, unit = int(relative.group(1)), relative.group(2)
-            return now - datetime.timedelta(**{_RELATIVE_UNITS[unit]: amount})
         if _DATE_RE.match(text):
             return datetime.datetime.strptime(text, '%Y-%m-%d').replace(tzinfo=UTC)
         parsed = parse_time(text)
@@ -147,6 +176,11 @@ def parse_time_option(value, option, now=None):
     raise ValueError(
         '%s: %r is not a point in time. Use an ISO 8601 date-time (2026-11-21T06:00:00Z or with an offset), '
         'a date (2026-11-21), or an age before now such as 30m, 24h, 7d or 2w.' % (option, value))
+
+
+def any_of(conditions):
+    """Conditions on different fields joined with OR, as a raw filter expression (the client ANDs it in)."""
+    return ','.join(condition.to_filter() for condition in conditions)
 
 
 def parse_uid(value, uid_type, option):

@@ -7,7 +7,7 @@
 
 Private to this collection: not a public API; names and signatures may change in any release.
 
-Pure Python, no ``ansible`` import (the filters in ``plugins/filter/compliance_reports.py`` wrap it). The
+Pure Python, no ``ansible`` import (the filters in ``plugins/filter/compliance_render.py`` wrap it). The
 input is the report of the ``session_compliance`` role (``session_compliance_info``'s ``report``: ``passed``,
 ``em``, ``generated_at``, ``window``, ``judge``, ``totals``, ``excluded``, ``violations``, ``recovered``,
 ``subjects``, ``lines``), or a fleet roll-up of several such reports made by ``fleet()``. Reports from before
@@ -26,57 +26,24 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+from . import _checks as registry
 from ._query import format_time, parse_time
 from ._untrusted import printable
 
-CHECKS = ('replica_sessions', 'cdp_replica_sessions', 'cdp_replica_task_sessions', 'backup_sessions', 'backup_task_sessions')
-CHECK_TITLES = {
-    'replica_sessions': 'Replication jobs',
-    'cdp_replica_sessions': 'CDP policies',
-    'cdp_replica_task_sessions': 'VMs of CDP policies',
-    'backup_sessions': 'Backup jobs',
-    'backup_task_sessions': 'VMs of backup jobs',
-}
+# What the checks, results and verdicts are and how they read: described once, in _checks (``registry``).
+CHECKS = tuple(registry.CHECKS)
+CHECK_TITLES = dict((name, check.title) for name, check in registry.CHECKS.items())
 # A violation's kind (a session kind, or a subject kind for a stale subject) -> its check.
-KIND_CHECK = {
-    'replica_session': 'replica_sessions',
-    'replica_job': 'replica_sessions',
-    'cdp_replica_session': 'cdp_replica_sessions',
-    'cdp_policy': 'cdp_replica_sessions',
-    'cdp_replica_task_session': 'cdp_replica_task_sessions',
-    'cdp_policy_vm': 'cdp_replica_task_sessions',
-    'backup_session': 'backup_sessions',
-    'backup_job': 'backup_sessions',
-    'backup_task_session': 'backup_task_sessions',
-    'backup_job_vm': 'backup_task_sessions',
-}
-SUBJECT_KINDS = ('replica_job', 'cdp_policy', 'cdp_policy_vm', 'backup_job', 'backup_job_vm')
+KIND_CHECK = dict((kind, check.name) for kind, check in registry.KIND_CHECK.items())
+SUBJECT_KINDS = registry.SUBJECT_KINDS
 # A session kind -> what its parent (a violation's parent) is.
-_PARENT_TITLES = {
-    'replica_session': 'Replication job',
-    'cdp_replica_session': 'CDP policy',
-    'cdp_replica_task_session': 'CDP policy',
-    'backup_session': 'Backup job',
-    'backup_task_session': 'Backup job',
-}
-KIND_TITLES = {
-    'replica_job': 'Replication job',
-    'cdp_policy': 'CDP policy',
-    'cdp_policy_vm': 'VM',
-    'replica_session': 'Replication session',
-    'cdp_replica_session': 'CDP session',
-    'cdp_replica_task_session': 'CDP VM session',
-    'backup_job': 'Backup job',
-    'backup_job_vm': 'VM',
-    'backup_session': 'Backup session',
-    'backup_task_session': 'Backup VM session',
-}
-VERDICTS = ('failed', 'stale', 'recovered', 'no_sessions', 'disabled', 'ok')
-RESULTS = ('Success', 'Warning', 'Failed', 'None')
-FORMATS = ('json', 'junit', 'html', 'prometheus')
+_PARENT_TITLES = dict((check.session_kind, check.parent_title) for check in registry.CHECKS.values())
+KIND_TITLES = registry.KIND_TITLES
+VERDICTS = tuple(registry.VERDICTS)
+RESULTS = tuple(registry.RESULTS)
 # Verdicts that are violations; and those of subjects that were not judged (JUnit "skipped").
-VIOLATING = ('failed', 'stale')
-NOT_JUDGED = ('disabled',)
+VIOLATING = tuple(name for name, verdict in registry.VERDICTS.items() if verdict.violation)
+NOT_JUDGED = tuple(name for name, verdict in registry.VERDICTS.items() if not verdict.judged)
 METRIC_PREFIX = 'veeam_em_compliance_'
 
 # Characters XML 1.0 cannot carry (and HTML parsers flag): C0 controls but tab/LF/CR, surrogates, U+FFFE/F.
@@ -84,10 +51,7 @@ _NOT_XML = re.compile(u'[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000
 # Controls that are legal in XML but flagged by HTML parsers.
 _NOT_HTML = re.compile(u'[\u007f-\u009f]')
 
-_COLOURS = {
-    'failed': '#b3261e', 'stale': '#a05a00', 'recovered': '#0b62b8', 'no_sessions': '#5f6368',
-    'disabled': '#5f6368', 'ok': '#1e7d34', 'passed': '#1e7d34',
-}
+_COLOURS = dict([(name, verdict.colour) for name, verdict in registry.VERDICTS.items()] + [('passed', '#1e7d34')])
 _FONT = "font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
 
 
@@ -185,10 +149,9 @@ def subject_title(subject):
     """How a subject reads on a CI page or in a table."""
     kind = subject.get('kind')
     name = _text(subject.get('name')) or '(no name)'
-    if kind == 'cdp_policy_vm' or (subject.get('check') == 'cdp_replica_task_sessions'):
-        return u'VM %s of CDP policy %s' % (name, _text(subject.get('parent')) or '(unknown)')
-    if kind == 'backup_job_vm' or (subject.get('check') == 'backup_task_sessions'):
-        return u'VM %s of backup job %s' % (name, _text(subject.get('parent')) or '(unknown)')
+    check = registry.CHECKS.get(subject.get('check')) or registry.KIND_CHECK.get(kind)
+    if check is not None and check.vm_subjects:
+        return u'VM %s of %s %s' % (name, check.listing.noun, _text(subject.get('parent')) or '(unknown)')
     return u'%s %s' % (KIND_TITLES.get(kind, 'Subject'), name)
 
 
@@ -234,7 +197,7 @@ def cases(report):
             by_latest.setdefault((case.check, latest.get('id')), case)
         by_name.setdefault((case.check, subject.get('kind'), subject.get('name')), case)
         by_name.setdefault((case.check, None, subject.get('name')), case)
-        if case.check in ('cdp_replica_task_sessions', 'backup_task_sessions'):
+        if _is_vm_check(case.check):
             by_vm.setdefault((subject.get('parent'), subject.get('name')), case)
 
     def find(entry):
@@ -243,7 +206,7 @@ def cases(report):
             return by_name.get((check, entry.get('kind'), entry.get('name')))
         if entry.get('id') and (check, entry.get('id')) in by_latest:
             return by_latest[(check, entry.get('id'))]
-        if check in ('cdp_replica_task_sessions', 'backup_task_sessions'):
+        if _is_vm_check(check):
             name = entry.get('name') or ''
             return by_vm.get((entry.get('parent'), name)) or by_vm.get((entry.get('parent'), name.rsplit('@', 1)[0]))
         return by_name.get((check, None, entry.get('parent')))
@@ -256,6 +219,10 @@ def cases(report):
                 by_check.setdefault(case.check, []).append(case)
             getattr(case, attribute).append(entry)
     return by_check
+
+
+def _is_vm_check(name):
+    return name in registry.CHECKS and registry.CHECKS[name].vm_subjects
 
 
 def _verdict_counts(report):
@@ -467,6 +434,12 @@ def _add_suite(root, name, report, check):
                 skipped += 1
                 ET.SubElement(testcase, 'skipped', message='schedule disabled or not configured: not judged')
             ET.SubElement(testcase, 'system-out').text = _case_out(case)
+    if check in (report.get('checks_not_in_use') or []):
+        testcase = ET.SubElement(suite, 'testcase', classname=classname, time='0',
+                                 name=u'%s: %s' % (CHECK_TITLES.get(check, check), registry.NOT_IN_USE))
+        ET.SubElement(testcase, 'skipped', message=u'no job, policy or session of this kind on this Enterprise Manager')
+        tests += 1
+        skipped += 1
     excluded = (report.get('excluded') or {}).get(check) or 0
     if excluded:
         testcase = ET.SubElement(suite, 'testcase', classname=classname, time='0',
@@ -606,6 +579,8 @@ def _check_rows(report):
         totals = (report.get('totals') or {}).get(check) or {}
         if report.get('subjects') is None:  # a report from before the compliance engine: no verdicts
             row = [_h(CHECK_TITLES.get(check, check))] + [u'-'] * (1 + len(VERDICTS))
+        elif check in (report.get('checks_not_in_use') or []):
+            row = [_h(u'%s (%s)' % (CHECK_TITLES.get(check, check), registry.NOT_IN_USE))] + [u'-'] * (1 + len(VERDICTS))
         else:
             row = [_h(CHECK_TITLES.get(check, check)), _h(len(subjects_by_check.get(check, [])))]
             row.extend(_h(verdicts.get(verdict, 0)) for verdict in VERDICTS)
@@ -618,9 +593,18 @@ def _check_rows(report):
     return rows
 
 
-_CHECK_HEADERS = ['Check', 'All', 'failed', 'stale', 'recovered', 'no sessions', 'disabled', 'ok',
-                  'All', 'Success', 'Warning', 'Failed', 'Excluded', 'Violations']
-_CHECK_GROUPS = [('', 1), ('Jobs, policies or VMs by verdict', 7), ('Sessions in the window by result', 4), ('', 2)]
+_CHECK_HEADERS = (['Check', 'All'] + [verdict.words for verdict in registry.VERDICTS.values()]
+                  + ['All', 'Success', 'Warning', 'Failed', 'Excluded', 'Violations'])
+_CHECK_GROUPS = [('', 1), ('Jobs, policies or VMs by verdict', 1 + len(VERDICTS)), ('Sessions in the window by result', 4),
+                 ('', 2)]
+
+
+def checked_text(report):
+    """What a report judged, for titles: "backup jobs, replication jobs and CDP policies" (the checks that ran)."""
+    ran = report.get('checks_run')
+    if ran is None:
+        ran = _checks(report)
+    return registry.titles(ran) or u'nothing in use'
 
 
 def _subject_rows(report):
@@ -679,8 +663,10 @@ def _report_body(name, report, heading='h1'):
         details += u' &middot; violations are results in %s' % _h(', '.join(report['fail_on']))
     if report.get('max_age'):
         details += u' or no success within %s' % _h(report['max_age'])
-    out = [u'<%s style="%s">Veeam backup and replication compliance: %s</%s>' % (
-        heading, _style(font_size='20px', margin='8px 0 10px 0'), _h(name), heading)]
+    out = [u'<%s style="%s">Veeam compliance of %s: %s</%s>' % (
+        heading, _style(font_size='20px', margin='8px 0 10px 0'), _h(checked_text(report)), _h(name), heading)]
+    if report.get('checks_not_in_use'):
+        details += u' &middot; not in use on this Enterprise Manager: %s' % _h(registry.titles(report['checks_not_in_use']))
     out.append(_banner(passed, _h(headline), details))
     out.append(u'<h2 style="%s">Counts per check</h2>' % _H2)
     out.append(_table(_CHECK_HEADERS, _check_rows(report), numeric=range(1, 14), groups=_CHECK_GROUPS))
@@ -712,7 +698,8 @@ def html_page(data, name=None):
     """One self-contained HTML page: inline CSS only, no script, no remote asset."""
     if not is_fleet(data):
         name, report = _reports_of(data, name)[0]
-        title = u'%s: %s' % ('PASSED' if report.get('passed') else 'FAILED', u'Veeam compliance of %s' % _text(name))
+        verdict = 'PASSED' if report.get('passed') else 'FAILED'
+        title = u'%s: Veeam compliance of %s: %s' % (verdict, checked_text(report), _text(name))
         return _page(title, _report_body(name, report) + _footer(report.get('generated_at')))
     pairs = _reports_of(data)
     passed = bool(data.get('passed'))
@@ -721,7 +708,7 @@ def html_page(data, name=None):
     headline = (u'PASSED: %d Enterprise Manager(s), no violation' % len(pairs) if passed else
                 u'FAILED: %d of %d Enterprise Manager(s), %d violation(s)' % (
                     len(failing) + len(missing), len(pairs) + len(missing), len(data.get('violations') or [])))
-    out = [u'<h1 style="%s">Veeam backup and replication compliance: fleet of %d Enterprise Manager(s)</h1>' % (
+    out = [u'<h1 style="%s">Veeam compliance: fleet of %d Enterprise Manager(s)</h1>' % (
         _style(font_size='20px', margin='8px 0 10px 0'), len(pairs) + len(missing))]
     out.append(_banner(passed, _h(headline), u'Generated %s UTC' % _h(_shown_time(data.get('generated_at')) or '-')))
     out.append(u'<h2 style="%s">Enterprise Managers</h2>' % _H2)
@@ -858,23 +845,19 @@ def prometheus_text(data, name=None):
     return metrics.render()
 
 
-RENDERERS = {
-    'json': to_json,
-    'junit': junit_xml,
-    'html': html_page,
-    'prometheus': prometheus_text,
+# Each report format, once: its renderer (data, name) and the suffix of its file (<name><suffix>). The role's
+# report files, the filters and the tests read this table.
+FORMATS = {
+    'json': (lambda data, name=None: to_json(data), '.json'),
+    'junit': (junit_xml, '.junit.xml'),
+    'html': (html_page, '.html'),
+    'prometheus': (prometheus_text, '.prom'),
 }
-SUFFIXES = {
-    'json': '.json',
-    'junit': '.junit.xml',
-    'html': '.html',
-    'prometheus': '.prom',
-}
+RENDERERS = dict((fmt, renderer) for fmt, (renderer, suffix) in FORMATS.items())
+SUFFIXES = dict((fmt, suffix) for fmt, (renderer, suffix) in FORMATS.items())
 
 
 def render(data, fmt, name=None):
-    if fmt not in RENDERERS:
+    if fmt not in FORMATS:
         raise ReportError('unknown report format %r; known: %s' % (fmt, ', '.join(FORMATS)))
-    if fmt == 'json':
-        return to_json(data)
-    return RENDERERS[fmt](data, name)
+    return FORMATS[fmt][0](data, name)

@@ -9,22 +9,25 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: session_compliance_info
-short_description: Judge Veeam replication jobs, CDP policies and their VMs from their sessions, in one logon
+short_description: Judge Veeam backup jobs, replication jobs, CDP policies and their VMs from their sessions, in one logon
 version_added: 1.0.0
 description:
-  - Computes the compliance report of one Enterprise Manager in one run. It logs on once, reads the replication
-    jobs, backup jobs and CDP policies the checks need, the sessions of the period read and, for sessions that failed without a message, the
-    reasons of their task sessions with one filtered query per kind (never one request per session), then logs out
-    and judges.
+  - Answers "did my Veeam jobs work?" for one Enterprise Manager in one run. It logs on once, reads the backup
+    and replication jobs (one query) and CDP policies the checks need, the sessions of the period read and, for
+    sessions that failed without a message, the reasons of their task sessions with one filtered query per kind
+    (never one request per session), then logs out and judges.
   - Independent queries run in parallel, at most four requests in flight, all in the one logon session.
-  - A subject is a replication job (check V(replica_sessions)), a CDP policy (V(cdp_replica_sessions)), a VM of a
-    CDP policy (V(cdp_replica_task_sessions)), a backup job (V(backup_sessions)) or a VM of a backup job
-    (V(backup_task_sessions)). Each gets a verdict. V(failed) means its newest finished session in the
-    window has a result in O(fail_on) (with O(judge=every), any finished session in the window does).
+  - A subject is a backup job (check V(backup_sessions)), a VM of a backup job (V(backup_task_sessions)), a
+    replication job (V(replica_sessions)), a VM of a replication job (V(replica_task_sessions)), a CDP policy
+    (V(cdp_replica_sessions)) or a VM of a CDP policy (V(cdp_replica_task_sessions)). Each gets a verdict.
+    V(failed) means its newest finished session in the window has a result in O(fail_on) (with O(judge=every),
+    any finished session in the window does).
     V(recovered) means failures followed by a newer finished session outside O(fail_on); these are listed, not
     violations. V(stale) means its schedule is enabled and no successful session ended within O(max_age).
     V(disabled) means its schedule is disabled or not configured and it is neither failed nor recovered.
     V(no_sessions) means no finished session in the window. V(ok) covers everything else.
+  - A check with no job or policy of its kind on this Enterprise Manager, and no session, is not in use; the report
+    says so (RV(report.checks_not_in_use)) and it is no violation.
   - No data is not health. When Enterprise Manager returns no job, no policy and no session at all for the checks,
     the module fails, naming the likely causes, unless O(allow_empty=true).
   - The P(veeam.enterprise_manager.session_compliance#role) role runs this module once per Enterprise Manager.
@@ -36,19 +39,23 @@ extends_documentation_fragment:
 options:
   checks:
     description:
-      - What to judge. V(replica_sessions) judges replication jobs, V(cdp_replica_sessions) CDP policies,
-        V(cdp_replica_task_sessions) the VMs of CDP policies.
-      - V(backup_sessions) judges backup jobs (of the types Backup, BackupCopy and ImmediateBackupCopy in
-        Enterprise Manager's job list, and any job seen in backup sessions) and V(backup_task_sessions) the VMs of
-        backup jobs, on the lookback window only. They are not in the default, so they run only when asked for.
+      - What to judge. V(backup_sessions) judges backup jobs, V(backup_task_sessions) the VMs of backup jobs,
+        V(replica_sessions) replication jobs, V(replica_task_sessions) the VMs of replication jobs,
+        V(cdp_replica_sessions) CDP policies and V(cdp_replica_task_sessions) the VMs of CDP policies.
+      - Backup jobs are those of Enterprise Manager's job list (Backup, BackupCopy, ImmediateBackupCopy) and any job
+        seen in backup sessions; every backup session type counts (backup, backup copy, agent and file share
+        backup). VMs are judged on the lookback window only.
+      - The default is every check but V(replica_task_sessions).
     type: list
     elements: str
-    choices: [backup_sessions, backup_task_sessions, cdp_replica_sessions, cdp_replica_task_sessions, replica_sessions]
-    default: [cdp_replica_sessions, cdp_replica_task_sessions, replica_sessions]
+    choices: [backup_sessions, backup_task_sessions, replica_sessions, replica_task_sessions, cdp_replica_sessions,
+              cdp_replica_task_sessions]
+    default: [backup_sessions, backup_task_sessions, replica_sessions, cdp_replica_sessions, cdp_replica_task_sessions]
   lookback:
     description:
       - Start of the window. A session is in the window when it was created at or after this point.
-      - An age before now such as V(24h) or V(7d), a date (V(2026-11-21)) or an ISO 8601 date-time.
+      - An age before now, a whole number and a unit (V(s), V(m), V(h), V(d), V(w)) such as V(24h) or V(7d), an ISO
+        8601 date-time (V(2026-11-21T06:00:00Z)) or a date (V(2026-11-21)).
     type: str
     default: 24h
   fail_on:
@@ -60,8 +67,8 @@ options:
     default: [Failed]
   exclude:
     description:
-      - Names, or glob patterns such as V(Test*), of jobs, policies, VMs (matched on their name or their parent's) or
-        sessions to leave out.
+      - Names, or glob patterns such as V(Test*), of backup jobs, replication jobs, CDP policies, VMs (matched on their
+        name or their job's or policy's) or sessions to leave out.
     type: list
     elements: str
     default: []
@@ -76,9 +83,10 @@ options:
     default: latest
   max_age:
     description:
-      - An age such as V(26h). A job or policy whose schedule is enabled, and which has no finished session with a
-        result outside O(fail_on) that ended within it, is stale, a violation.
-      - Sessions are read over the longer of O(lookback) and O(max_age). Unset, nothing is stale.
+      - An age, a whole number and a unit, such as V(26h). A job or policy whose schedule is enabled, and which has
+        no finished session with a result outside O(fail_on) that ended within it, is stale, a violation.
+      - Sessions created in the window or that ended within O(max_age) are read, so a success that ran longer than
+        O(max_age) (CDP sessions run for about a day) still counts. Unset, nothing is stale.
     type: str
   max_age_overrides:
     description:
@@ -160,6 +168,16 @@ report:
       description: O(max_age) as an age, or V(null).
       type: str
       sample: 26h
+    checks_run:
+      description: The checks that ran and found something of their kind on this Enterprise Manager.
+      type: list
+      elements: str
+      sample: [backup_sessions, backup_task_sessions, replica_sessions]
+    checks_not_in_use:
+      description: The checks asked for that found no job or policy of their kind and no session; no violation.
+      type: list
+      elements: str
+      sample: [cdp_replica_sessions, cdp_replica_task_sessions]
     totals:
       description: Per check, the sessions created in the window, C(total) and a count per result.
       type: dict
@@ -171,8 +189,9 @@ report:
     violations:
       description:
         - The violations, newest first. A failed session has the kind of its check's sessions
-          (C(replica_session), C(cdp_replica_session), C(cdp_replica_task_session), C(backup_session),
-          C(backup_task_session)); a stale job or policy has kind C(replica_job), C(backup_job) or C(cdp_policy),
+          (C(backup_session), C(backup_task_session), C(replica_session), C(replica_task_session),
+          C(cdp_replica_session), C(cdp_replica_task_session)); a stale job or policy has kind C(backup_job),
+          C(replica_job) or C(cdp_policy),
           result C(Stale), state V(null) and the creation time of its last successful session (or V(null)).
       type: list
       elements: dict
@@ -190,7 +209,7 @@ report:
           type: str
           sample: Fileserver02 Replication@2026-11-20 02:00:00
         parent:
-          description: Name of the job or policy (for a VM's task session, of the policy).
+          description: Name of the job or policy (for a VM's task session, of its job or policy).
           type: str
           sample: Fileserver02 Replication
         result:
@@ -226,7 +245,8 @@ report:
           type: str
           sample: replica_sessions
         kind:
-          description: V(replica_job), V(cdp_policy), V(cdp_policy_vm), V(backup_job) or V(backup_job_vm).
+          description: V(backup_job), V(backup_job_vm), V(replica_job), V(replica_job_vm), V(cdp_policy) or
+            V(cdp_policy_vm).
           type: str
           sample: replica_job
         id:
@@ -238,7 +258,7 @@ report:
           type: str
           sample: Fileserver02 Replication
         parent:
-          description: For a VM, the name of its policy; else V(null).
+          description: For a VM, the name of its job (backup or replication) or CDP policy; else V(null).
           type: str
           sample: null
         backup_server_name:

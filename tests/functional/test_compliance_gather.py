@@ -2,6 +2,9 @@
 
 import threading
 
+import pytest
+from ansible.errors import AnsibleFilterError
+
 from emsim.dataset import generate
 
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _compliance as compliance
@@ -23,11 +26,12 @@ def test_one_logon_few_queries_and_a_consistent_report(sim, make_client):
     assert [entry['method'] for entry in log].count('POST') == 1
     assert [entry['method'] for entry in log].count('DELETE') == 1
     queries = [entry['query']['type'] for entry in log if entry['path'].endswith('/query')]
-    # Jobs, policies, three session kinds and, when a replication session failed without a message, one query
-    # for the reasons of them all; never a request per session.
+    # Jobs (one query for backup and replication jobs), policies, five session kinds and, when a replication
+    # session failed without a message, one query for the reasons of them all; never a request per session.
     unexplained = [item for item in data['replica_sessions'] if item['result'] == 'Failed'
                    and not item['failure_message'] and item['creation_time_utc'] >= '2026-11-19T12:00:00']
-    expected = ['CdpPolicy', 'CdpReplicaSession', 'CdpReplicaTaskSession', 'Job', 'ReplicaJobSession']
+    expected = ['BackupJobSession', 'BackupTaskSession', 'CdpPolicy', 'CdpReplicaSession', 'CdpReplicaTaskSession',
+                'Job', 'ReplicaJobSession']
     assert sorted(set(queries)) == sorted(expected + (['ReplicaTaskSession'] if unexplained else []))
     assert len(queries) == len(set(queries))
     assert not [entry for entry in log if '/replicaSessions/' in entry['path'] or '/cdpReplicaSessions/' in entry['path']]
@@ -108,6 +112,8 @@ def test_no_data_is_not_health(sim, make_client):
     try:
         sim.dataset.replica_jobs[:] = []
         sim.dataset.cdp_policies[:] = []
+        sim.dataset.backup_jobs[:] = []
+        sim.dataset.other_jobs[:] = []
         sim.dataset.reindex()
         with make_client() as em:
             data = gather(em, options())
@@ -129,12 +135,25 @@ def test_the_filter_and_the_module_code_agree(sim, make_client):
     with make_client() as em:
         data = gather(em, opts)
     engine = compliance.build_report(data, opts)
-    gathered = dict((key, data[key]) for key in ('jobs', 'policies', 'replica_sessions', 'cdp_replica_sessions',
-                                                 'cdp_replica_task_sessions'))
+    gathered = dict((key, value) for key, value in data.items() if key != 'task_sessions')
     through_filter = compliance_report(gathered, ['Failed'], ['Test *'], data['task_sessions'], judge='latest',
                                        lookback='24h', max_age='26h', allow_empty=False, now=NOW.isoformat())
     assert through_filter == engine
     assert engine['violations'] and engine['subjects']
+
+
+def test_the_filter_defaults_as_the_module_does(sim, make_client):
+    from ansible_collections.veeam.enterprise_manager.plugins.filter.compliance_report import compliance_report
+    opts = options()
+    with make_client() as em:
+        data = gather(em, opts)
+    engine = compliance.build_report(data, opts)
+    gathered = dict((key, value) for key, value in data.items() if key != 'task_sessions')
+    # Nothing but the data, the reasons and the clock: judge, fail_on, lookback, allow_empty as the module.
+    assert compliance_report(gathered, task_sessions=data['task_sessions'], now=NOW.isoformat()) == engine
+    assert engine['judge'] == 'latest' and engine['checks_run'] == list(compliance.DEFAULT_CHECKS)
+    with pytest.raises(AnsibleFilterError, match='No data is not health'):
+        compliance_report({'replica_sessions': []}, now=NOW.isoformat())
 
 
 def test_backup_checks_one_logon_one_query_per_kind_and_backup_subjects_judged(sim, make_client):
@@ -231,12 +250,100 @@ def test_a_vm_whose_backup_session_started_before_the_window_is_named_after_its_
     with make_client() as em:
         data = gather(em, opts)
     queries = [entry['query'] for entry in sim.request_log() if entry['path'].endswith('/query')]
-    # The task sessions, the job sessions of the window, then one query by UID for the older job sessions.
-    assert sorted(query['type'] for query in queries[:2]) == ['BackupJobSession', 'BackupTaskSession']
-    assert len(queries) == 3 and queries[2]['type'] == 'BackupJobSession'
-    assert session['uuid'] in queries[2]['filter'] and 'UID' in queries[2]['filter']
-    assert [item['uid'] for item in data['backup_parent_sessions']] == ['urn:veeam:BackupJobSession:%s' % session['uuid']]
+    # The backup jobs, the task sessions, the job sessions of the window, then one query by UID for the older job
+    # sessions.
+    assert sorted(query['type'] for query in queries[:3]) == ['BackupJobSession', 'BackupTaskSession', 'Job']
+    assert len(queries) == 4 and queries[3]['type'] == 'BackupJobSession'
+    assert session['uuid'] in queries[3]['filter'] and 'UID' in queries[3]['filter']
+    assert [item['uid'] for item in data['parent_sessions']] == ['urn:veeam:BackupJobSession:%s' % session['uuid']]
     report = compliance.build_report(data, opts)
     vms = [entry for entry in report['subjects'] if entry['kind'] == 'backup_job_vm']
     assert vms and {entry['parent'] for entry in vms} == {session['job_name']}
     assert 'backup_sessions' not in report['totals']
+
+
+# ------------------------------------------------------------------------------------------ long sessions and max_age
+
+def _long_runs(now):
+    """Subjects whose last success ran longer than max_age (26h) or ended around it."""
+    from emsim.dataset import Dataset
+    server = '90000000-0000-4000-8000-000000000001'
+    return Dataset.from_json({
+        'backup_servers': [{'uuid': server, 'name': 'vbr01'}],
+        'cdp_policies': [
+            # Created 44 hours ago, ended 20 hours ago: the false alarm of issue 14.
+            {'uuid': 'c0000000-0000-4000-8000-000000000001', 'name': 'CDP Day Long', 'backup_server': server},
+            # Ran 49 hours, ended an hour ago.
+            {'uuid': 'c0000000-0000-4000-8000-000000000002', 'name': 'CDP Two Days', 'backup_server': server},
+            # Ended 27 hours ago: stale, however long it ran.
+            {'uuid': 'c0000000-0000-4000-8000-000000000003', 'name': 'CDP Ended Too Early', 'backup_server': server}],
+        'replica_jobs': [{'uuid': 'a0000000-0000-4000-8000-000000000001', 'name': 'Slow Replication',
+                          'backup_server': server}],
+        'backup_jobs': [{'uuid': '10000000-0000-4000-8000-000000000001', 'name': 'Slow Backup', 'job_type': 'Backup',
+                         'backup_server': server}],
+        'cdp_replica_sessions': [
+            {'uuid': 'd0000000-0000-4000-8000-000000000001', 'policy_uuid': 'c0000000-0000-4000-8000-000000000001',
+             'creation_time': 'now-44h', 'end_time': 'now-20h', 'result': 'Success'},
+            {'uuid': 'd0000000-0000-4000-8000-000000000002', 'policy_uuid': 'c0000000-0000-4000-8000-000000000002',
+             'creation_time': 'now-50h', 'end_time': 'now-1h', 'result': 'Success'},
+            {'uuid': 'd0000000-0000-4000-8000-000000000003', 'policy_uuid': 'c0000000-0000-4000-8000-000000000003',
+             'creation_time': 'now-60h', 'end_time': 'now-27h', 'result': 'Success'}],
+        'replica_job_sessions': [
+            {'uuid': 'b0000000-0000-4000-8000-000000000001', 'job_uuid': 'a0000000-0000-4000-8000-000000000001',
+             'creation_time': 'now-30h', 'end_time': 'now-25h', 'result': 'Success'}],
+        'backup_job_sessions': [
+            {'uuid': 'e0000000-0000-4000-8000-000000000001', 'job_uuid': '10000000-0000-4000-8000-000000000001',
+             'creation_time': 'now-28h', 'end_time': 'now-2h', 'result': 'Success'}],
+    }, now=now)
+
+
+@pytest.mark.parametrize('hour', [0, 3, 9, 12, 18, 23])
+def test_a_success_that_ran_longer_than_max_age_still_counts(sim, make_client, hour):
+    import datetime
+    now = NOW.replace(hour=hour, minute=17)
+    sim.set_dataset(_long_runs(now))
+    try:
+        opts = compliance.Options.from_params({'lookback': '24h', 'max_age': '26h'}, now=now)
+        with make_client() as em:
+            data = gather(em, opts)
+        report = compliance.build_report(data, opts)
+        verdicts = dict((entry['name'], entry['verdict']) for entry in report['subjects'])
+        # Read by end time: none of these started in the window, yet each that ended within max_age is not stale.
+        assert verdicts['CDP Day Long'] != 'stale'
+        assert verdicts['CDP Two Days'] != 'stale'
+        assert verdicts['Slow Replication'] != 'stale'
+        assert verdicts['Slow Backup'] != 'stale'
+        assert verdicts['CDP Ended Too Early'] == 'stale'
+        stale = [v for v in report['violations'] if v['result'] == 'Stale']
+        assert [v['name'] for v in stale] == ['CDP Ended Too Early']
+        # Its success ended before max_age: it is not read at all, and the message says since when none was.
+        assert stale[0]['message'] == 'no successful session within max_age 26h; none in the period read (since %s)' % (
+            (now - datetime.timedelta(hours=26)).strftime('%Y-%m-%dT%H:%M:%SZ'))
+        # One query per kind still: the window and the end times in one filter.
+        queries = [entry['query'] for entry in sim.request_log() if entry['path'].endswith('/query')]
+        cdp = [query for query in queries if query['type'] == 'CdpReplicaSession']
+        assert len(cdp) == 1 and 'EndTimeUTC>=' in cdp[0]['filter'] and 'CreationTimeUTC>=' in cdp[0]['filter']
+    finally:
+        sim.set_dataset(generate(seed=7, sessions=60, days=7, failure_rate=0.15, warning_rate=0.1, running=2,
+                                 now=NOW))
+
+
+def test_the_vms_of_replication_jobs_are_judged_named_after_their_job_and_explain_their_sessions(sim, make_client):
+    sim.set_dataset(generate(seed=5, sessions=400, days=2, failure_rate=0.4, now=NOW))
+    try:
+        opts = options(checks=['replica_sessions', 'replica_task_sessions'], judge='every')
+        with make_client() as em:
+            data = gather(em, opts, page_size=500)
+        queries = [entry['query']['type'] for entry in sim.request_log() if entry['path'].endswith('/query')]
+        # The task sessions read for the check explain the failed sessions too: one query per type, no more.
+        assert sorted(queries) == ['Job', 'ReplicaJobSession', 'ReplicaTaskSession']
+        report = compliance.build_report(data, opts)
+        jobs = set(job['name'] for job in sim.dataset.replica_jobs)
+        vms = [entry for entry in report['subjects'] if entry['check'] == 'replica_task_sessions']
+        assert vms and all(entry['kind'] == 'replica_job_vm' and entry['parent'] in jobs for entry in vms)
+        failed_tasks = [v for v in report['violations'] if v['kind'] == 'replica_task_session']
+        assert failed_tasks and all(v['parent'] in jobs and v['message'] != compliance.NO_REASON for v in failed_tasks)
+        assert all(v['message'] != compliance.NO_REASON for v in report['violations'])
+    finally:
+        sim.set_dataset(generate(seed=7, sessions=60, days=7, failure_rate=0.15, warning_rate=0.1, running=2,
+                                 now=NOW))

@@ -8,6 +8,8 @@ import html5lib
 from junitparser import Error, Failure, JUnitXml, Skipped
 from prometheus_client.parser import text_string_to_metric_families
 
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _checks as registry
+
 NOT_XML = re.compile(u'[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]')
 NS = '{http://www.w3.org/1999/xhtml}'
 
@@ -18,10 +20,8 @@ def squeeze(text):
 
 
 def kind_check(kind):
-    return {'replica_session': 'replica_sessions', 'replica_job': 'replica_sessions',
-            'cdp_replica_session': 'cdp_replica_sessions', 'cdp_policy': 'cdp_replica_sessions',
-            'cdp_replica_task_session': 'cdp_replica_task_sessions',
-            'cdp_policy_vm': 'cdp_replica_task_sessions'}[kind]
+    """The check a violation's kind belongs to, from the one table of checks (KeyError for an unknown kind)."""
+    return registry.KIND_CHECK[kind].name
 
 
 def junit(path, reports, expected_tests, missing=0):

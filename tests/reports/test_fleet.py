@@ -42,7 +42,9 @@ def failed_in_window(dataset):
     """What the report of an EM must count as violations (every Failed session created in the window), from the
     simulator's own data rather than from what the modules returned."""
     count = 0
-    for items in (dataset.replica_job_sessions, dataset.cdp_replica_sessions, dataset.cdp_replica_task_sessions):
+    # The role's default checks: backup jobs and their VMs, replication jobs, CDP policies and their VMs.
+    for items in (dataset.backup_job_sessions, dataset.backup_task_sessions, dataset.replica_job_sessions,
+                  dataset.cdp_replica_sessions, dataset.cdp_replica_task_sessions):
         count += sum(1 for item in items if item['result'] == 'Failed' and item['creation_time'] >= WINDOW_FROM)
     return count
 

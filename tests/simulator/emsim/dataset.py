@@ -606,7 +606,8 @@ def _schedules(policies, jobs, servers, now, idle=True):
             else:
                 parent["job_type"] = "Replica"
     others = []
-    for index, (name, job_type) in enumerate(OTHER_JOBS):
+    # Jobs of other types own no session either: left out with the idle ones.
+    for index, (name, job_type) in enumerate(OTHER_JOBS if idle else []):
         server = servers[index % len(servers)]
         others.append({"uuid": _derived_uuid("job", name), "name": name, "vms": [], "backup_server": server["uuid"],
                        "backup_server_uuid": server["uuid"], "backup_server_name": server["name"],

@@ -5,7 +5,29 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.veeam.enterprise_manager.plugins.filter.compliance_report import (
-    FilterModule, compliance_options, compliance_report, unexplained_failures)
+    FilterModule, compliance_options, unexplained_failures)
+from ansible_collections.veeam.enterprise_manager.plugins.filter.compliance_report import (
+    compliance_report as report_filter)
+
+
+def compliance_report(gathered, *args, **kwargs):
+    """The filter as these tests use it: every item given in the window, every failure a violation, empty allowed
+    (the filter's own defaults are the module's, tested in test_the_filter_defaults_are_the_modules)."""
+    kwargs.setdefault('judge', 'every')
+    kwargs.setdefault('lookback', None)
+    kwargs.setdefault('allow_empty', True)
+    return report_filter(gathered, *args, **kwargs)
+
+
+def test_the_filter_defaults_are_the_modules():
+    from ansible_collections.veeam.enterprise_manager.plugins.module_utils._info_module import compliance_argument_spec
+    import inspect
+    spec = compliance_argument_spec()
+    defaults = dict((name, parameter.default) for name, parameter in inspect.signature(report_filter).parameters.items())
+    for option in ('judge', 'lookback', 'allow_empty', 'max_age'):
+        assert defaults[option] == spec[option].get('default'), option
+    assert (defaults['fail_on'] or ['Failed']) == spec['fail_on']['default']
+
 
 CDP_UID = 'urn:veeam:CdpReplicaSession:6b872a71-51e8-437a-8d45-5c6494b92f3f'
 

@@ -302,8 +302,10 @@ def test_no_data_is_not_health():
 
 def test_the_report_keys():
     result = report({'jobs': [job()], 'replica_sessions': [run(-1, 'Success')]})
-    assert sorted(result) == ['em', 'excluded', 'fail_on', 'generated_at', 'judge', 'lines', 'max_age', 'passed',
-                              'recovered', 'subjects', 'totals', 'verdicts', 'violations', 'window']
+    assert sorted(result) == ['checks_not_in_use', 'checks_run', 'em', 'excluded', 'fail_on', 'generated_at', 'judge',
+                              'lines', 'max_age', 'passed', 'recovered', 'subjects', 'totals', 'verdicts', 'violations',
+                              'window']
+    assert result['checks_run'] == ['replica_sessions'] and result['checks_not_in_use'] == []
     assert result['verdicts'] == {'ok': 1, 'failed': 0, 'recovered': 0, 'stale': 0, 'no_sessions': 0, 'disabled': 0}
     assert result['em'] == 'em.example.com' and result['generated_at'] == '2026-11-20T12:00:00Z'
     entry = result['subjects'][0]
@@ -366,15 +368,27 @@ def backup_task(session, vm, result, reason=None, state='Completed'):
             'state': state, 'result': result, 'reason': reason, 'backup_server_name': 'vbr01'}
 
 
-def test_backup_checks_are_known_but_not_in_the_default():
-    assert 'backup_sessions' in compliance.CHECKS and 'backup_task_sessions' in compliance.CHECKS
+def test_backups_come_first_in_the_default_checks():
     options = compliance.Options.from_params({}, now=NOW)
-    assert options.checks == ['cdp_replica_sessions', 'cdp_replica_task_sessions', 'replica_sessions']
-    # Without the backup checks, backup jobs and sessions given are not judged.
+    assert options.checks == ['backup_sessions', 'backup_task_sessions', 'replica_sessions', 'cdp_replica_sessions',
+                              'cdp_replica_task_sessions']
+    # Checks not asked for judge nothing of what is given.
     data = {'jobs': [job()], 'backup_jobs': [backup_job()], 'replica_sessions': [run(-1, 'Success')],
             'backup_sessions': [backup_run(-1, 'Failed')]}
-    result = report(data)
+    result = report(data, checks=['replica_sessions'])
     assert result['passed'] is True and [entry['name'] for entry in result['subjects']] == ['Replication Job 1']
+
+
+def test_a_check_with_nothing_of_its_kind_is_not_in_use_and_no_violation():
+    data = {'jobs': [job()], 'replica_sessions': [run(-1, 'Success')]}
+    result = report(data, checks=list(compliance.DEFAULT_CHECKS), max_age='26h')
+    assert result['passed'] is True
+    assert result['checks_run'] == ['replica_sessions']
+    assert result['checks_not_in_use'] == ['backup_sessions', 'backup_task_sessions', 'cdp_replica_sessions',
+                                           'cdp_replica_task_sessions']
+    # The EM as a whole with nothing to judge still fails: no data is not health.
+    with pytest.raises(compliance.NoDataError):
+        report({}, checks=list(compliance.DEFAULT_CHECKS))
 
 
 def test_backup_failure_then_successful_retry_is_recovered():

@@ -335,7 +335,6 @@ def test_parse_time_rejects(text):
     ('2w', datetime.datetime(2026, 11, 7, 6, 0, tzinfo=UTC)),
     ('45s', datetime.datetime(2026, 11, 21, 5, 59, 15, tzinfo=UTC)),
     (' 7 d ', datetime.datetime(2026, 11, 14, 6, 0, tzinfo=UTC)),
-    ('0h', NOW),
     ('2026-11-21', datetime.datetime(2026, 11, 21, 0, 0, tzinfo=UTC)),
     ('2024-02-29', datetime.datetime(2024, 2, 29, 0, 0, tzinfo=UTC)),
     ('2026-11-21T06:00:00Z', NOW),
@@ -358,7 +357,7 @@ def test_parse_time_option_uses_the_clock_without_now():
 
 
 @pytest.mark.parametrize('value', [
-    'yesterday', '7 days', '-1d', '1.5h', '5y', 'd', '', '   ', None, '2026-02-30', '2026-11-21T25:00:00Z', '21.11.2026',
+    'yesterday', '7 days', '-1d', '1.5h', '5y', 'd', '0h', '', '   ', None, '2026-02-30', '2026-11-21T25:00:00Z', '21.11.2026',
 ])
 @pytest.mark.parametrize('option', ['created_after', 'created_before'])
 def test_parse_time_option_errors_name_the_option(value, option):

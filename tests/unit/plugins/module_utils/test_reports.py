@@ -324,7 +324,8 @@ def test_reports_of_the_compliance_engine_render_with_every_entry_on_its_subject
     disabled = sum(1 for subject in report['subjects'] if subject['verdict'] == 'disabled')
     assert int(root.get('skipped')) == disabled + markers
     page, shown = parse(reports.html_page(report))
-    assert 'Veeam backup and replication compliance: 127.0.0.1 FAILED: %d violation(s)' % len(report['violations']) in shown
+    assert 'Veeam compliance of %s: 127.0.0.1 FAILED: %d violation(s)' % (
+        reports.checked_text(report), len(report['violations'])) in shown
     samples = samples_of(reports.prometheus_text(report))
     verdicts = [(labels['name'], labels['parent'], labels['verdict']) for metric, labels, value in samples
                 if metric.endswith('subject_verdict') and value == 1]
