@@ -71,8 +71,8 @@ def test_documentation_matches_the_arguments_and_their_defaults(source):
         assert bool(documented[name].get('required')) == bool(definition.get('required')), name
         if definition.get('env'):
             assert definition['env'] in ' '.join(documented[name]['description']), name
-    assert documented['kinds']['choices'] == list(source.KINDS)
-    assert documented['kinds']['default'] == list(source.DEFAULT_KINDS)
+    assert sorted(documented['kinds']['choices']) == sorted(source.event_kinds(utils))
+    assert documented['kinds']['default'] == source.default_kinds(utils)
     assert documented['results']['default'] == list(source.DEFAULT_RESULTS)
     assert documented['interval']['default'] == source.DEFAULT_INTERVAL
     assert documented['ended_within']['default'] == source.DEFAULT_ENDED_WITHIN

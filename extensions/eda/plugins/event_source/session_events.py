@@ -19,7 +19,6 @@ import importlib.util
 import json
 import logging
 import os
-import re
 import stat
 import sys
 import tempfile
@@ -198,20 +197,9 @@ LOGGER = logging.getLogger(__name__)
 # Not datetime.UTC, which needs Python 3.11: ansible-rulebook still runs on 3.9 and 3.10.
 UTC = datetime.timezone(datetime.timedelta(0))
 
-# The kinds argument -> the query type of the resource in _resources.py (the info module of the same name
-# returns the same keys).
-KINDS = {
-    "backup_sessions": "BackupJobSession",
-    "backup_task_sessions": "BackupTaskSession",
-    "cdp_replica_sessions": "CdpReplicaSession",
-    "cdp_replica_task_sessions": "CdpReplicaTaskSession",
-    "replica_sessions": "ReplicaJobSession",
-    "replica_task_sessions": "ReplicaTaskSession",
-}
-# The kinds of the session_compliance role's default checks. The lead wires this to the registry of checks.
-DEFAULT_KINDS = (
-    "backup_sessions", "backup_task_sessions", "replica_sessions", "cdp_replica_sessions", "cdp_replica_task_sessions",
-)
+# The kinds argument and its default come from the registry of checks (plugins/module_utils/_checks.py): a
+# kind is a check's name, watched through the check's session resource (event_kinds), and the default kinds are
+# those of the checks the session_compliance role runs by default (default_kinds).
 RESULTS = ("Success", "Warning", "Failed")
 DEFAULT_RESULTS = ("Failed",)
 # The source's own arguments, after the connection options.
@@ -230,11 +218,10 @@ PAGE_SIZE = 100
 STATE_VERSION = 1
 # The package name plugins/module_utils is loaded under (it is not importable as ansible_collections here).
 UTILS_PACKAGE = "_veeam_enterprise_manager_module_utils"
-UTILS_MODULES = ("_errors", "_query", "_resources", "_conditions", "_client", "_connection", "_untrusted")
+UTILS_MODULES = (
+    "_errors", "_query", "_resources", "_checks", "_conditions", "_client", "_connection", "_untrusted",
+)
 
-# Ages: <integer><s|m|h|d|w>, the collection's one grammar (TODO: use the shared parser in module_utils).
-_AGE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 # Arguments users may carry over from elsewhere, and what they are called here.
 _RENAMED = {"lookback": "ended_within"}
 # An answer of 4xx (but 429, too many requests) to a query is a request only the user can change.
@@ -284,27 +271,32 @@ def load_module_utils() -> dict[str, Any]:
 
 
 def parse_age(value: Any, option: str) -> int:
-    """Seconds from an age ``<integer><s|m|h|d|w>`` (``90s``, ``5m``, ``2h``, ``1d``, ``2w``), the grammar of
-    ages everywhere in the collection; raises ConfigurationError naming the argument.
-
-    Kept small on purpose: the shared age parser in module_utils replaces it once it exists.
-    """
-    match = _AGE.match(value) if isinstance(value, str) else None
-    if not match:
+    """Seconds from an age ``<integer><s|m|h|d|w>`` (``90s``, ``5m``, ``2h``, ``1d``, ``2w``), read by the
+    collection's one age parser (``_query.parse_age``) and bounded by MAX_WINDOW; raises ConfigurationError
+    naming the argument."""
+    query = load_module_utils()["_query"]
+    try:
+        seconds = int(query.parse_age(value, option).total_seconds())
+    except ValueError as exc:
         hint = ""
         if str(value).strip().isdigit() and not isinstance(value, bool):
-            hint = f" (for seconds write {str(value).strip()}s)"
-        msg = (f"{option}: {value!r} is not an age{hint}; use an integer and a unit, such as 90s, 5m, 2h, 1d "
-               f"or 2w (units s, m, h, d, w)")
-        raise ConfigurationError(msg)
-    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    if seconds <= 0:
-        msg = f"{option}: must be more than zero, got {value!r}"
-        raise ConfigurationError(msg)
+            hint = f" For seconds write {str(value).strip()}s."
+        raise ConfigurationError(f"{exc}{hint}") from None
     if seconds > MAX_WINDOW:
         msg = f"{option}: {value!r} is longer than the maximum of {MAX_WINDOW // 86400}d"
         raise ConfigurationError(msg)
     return seconds
+
+
+def event_kinds(utils: dict[str, Any]) -> dict[str, str]:
+    """The kinds the source can watch: each check of the registry that has an event kind -> its query type."""
+    return dict(utils["_checks"].EVENT_KINDS)
+
+
+def default_kinds(utils: dict[str, Any]) -> list[str]:
+    """The kinds of the checks the role runs by default, in the registry's order."""
+    kinds = event_kinds(utils)
+    return [name for name in utils["_checks"].DEFAULT_CHECKS if name in kinds]
 
 
 def _as_bool(value: Any, option: str) -> bool:
@@ -426,10 +418,11 @@ def parse_options(args: dict[str, Any], environ: Any, utils: dict[str, Any]) -> 
     check_known([*source_connection_options(utils["_connection"]), *OWN_ARGUMENTS], args)
     options = {"connection": connection_params(args, environ, utils["_connection"])}
 
-    kinds = _as_list(args.get("kinds", list(DEFAULT_KINDS)), "kinds")
-    bad = [kind for kind in kinds if kind not in KINDS]
+    known_kinds = event_kinds(utils)
+    kinds = _as_list(args.get("kinds", default_kinds(utils)), "kinds")
+    bad = [kind for kind in kinds if kind not in known_kinds]
     if bad or not kinds:
-        msg = f"kinds: {', '.join(bad) or 'an empty list'} not among {', '.join(KINDS)}"
+        msg = f"kinds: {', '.join(bad) or 'an empty list'} not among {', '.join(known_kinds)}"
         raise ConfigurationError(msg)
     options["kinds"] = list(dict.fromkeys(kinds))
 
@@ -579,7 +572,7 @@ class SessionPoller:
         resources = utils["_resources"].RESOURCES
         self.queries = []
         for kind in options["kinds"]:
-            resource = resources[KINDS[kind]]
+            resource = resources[event_kinds(utils)[kind]]
             conditions = utils["_conditions"].session_conditions(resource, {"result": options["results"]})
             self.queries.append((kind, resource, conditions, end_time_field(resource)))
 
