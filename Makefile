@@ -1,8 +1,8 @@
 # Developer tooling for the veeam.enterprise_manager collection.
 #
 # Needs only python3 (with venv/ensurepip), GNU make, git and tar: `make test` builds
-# everything else (.venv, the ansible_collections/ tree, the get-pip stand-in) itself, and
-# installs shellcheck with apt-get when it is missing (`make system-packages`). `make compat`
+# everything else (.venv, the ansible_collections/ tree, the get-pip stand-in) itself, and first
+# installs the Debian packages in SYSTEM_PACKAGES that are missing, saying so (`make system-packages`). `make compat`
 # also needs a Python 3.12+ (pyenv or PATH) for ansible-core 2.20 and newer.
 # `make help` lists the targets.
 
@@ -85,23 +85,20 @@ collection: ## Copy the collection into build/ansible_collections/veeam/enterpri
 	$(call copy_tree,$(COLLECTION_DIR))
 	@echo "Collection tree: $(COLLECTION_DIR) ($$(find '$(COLLECTION_DIR)' -type f | wc -l) files)"
 
-# Debian packages the checks need beyond make, git, tar and python3-venv: shellcheck (the
-# shellcheck sanity test; tools/*.sh). Installed with apt-get only when missing (idempotent), as
-# root or through sudo; without apt-get it fails with what to install.
-SYSTEM_PACKAGES := shellcheck
+# The Debian packages the checks need beyond make, git, tar and python3-venv, as COMMAND=PACKAGE: the
+# one list (README "Development" names them too). shellcheck: the shellcheck sanity test; chromium:
+# the report tests render the HTML report (make reports); java: ansible-rulebook needs Java 17+ (make eda).
+# tools/system_packages.sh installs only those whose command is missing, says so first, and uses
+# `apt-get install --no-install-recommends` (chromium: 25 packages, nothing upgraded, on Debian 12;
+# with recommends it was 117 and upgraded systemd and perl-base). A machine that has them installs nothing.
+# No CJK font: the tests read the DOM, not the pixels; the screenshots in tests/output/reports show a CJK VM
+# name as boxes unless a font such as fonts-wqy-zenhei is installed (optional, for people only).
+SYSTEM_PACKAGES := shellcheck=shellcheck chromium=chromium java=openjdk-17-jre-headless
+# $(call system_packages,COMMAND...): install the listed entries of SYSTEM_PACKAGES that are missing.
+system_packages = bash tools/system_packages.sh $(filter $(addsuffix =%,$(1)),$(SYSTEM_PACKAGES))
 .PHONY: system-packages
-system-packages: ## Install the Debian packages the checks need (shellcheck) when missing
-	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v "$$p" >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	if [ "$$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; \
-	else echo "system-packages: missing$$missing; install them (Debian: apt-get install$$missing) as root" >&2; exit 1; fi; \
-	if ! command -v apt-get >/dev/null 2>&1; then \
-	  echo "system-packages: missing$$missing and there is no apt-get; install them with your package manager" >&2; exit 1; fi; \
-	echo "system-packages: installing$$missing"; \
-	export DEBIAN_FRONTEND=noninteractive; \
-	$$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 \
-	  || { $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends $$missing; }; \
-	for p in $$missing; do command -v "$$p" >/dev/null || { echo "system-packages: $$p still missing" >&2; exit 1; }; done
+system-packages: ## Install the Debian packages the checks need when missing (shellcheck, chromium, openjdk-17-jre-headless)
+	@$(call system_packages,$(foreach p,$(SYSTEM_PACKAGES),$(firstword $(subst =, ,$(p)))))
 
 # ansible-test bootstraps pip in its sanity/units venvs with a get-pip.py it downloads from
 # ci-files.testing.ansible.com, unreachable here; it uses a cached copy first. The stand-in
@@ -115,9 +112,13 @@ get-pip: $(VENV_STAMP) ## Install the offline get-pip stand-in into ~/.ansible/t
 # ---------------------------------------------------------------------------- checks
 
 .PHONY: sanity
-sanity: $(VENV_STAMP) $(if $(filter shellcheck,$(SANITY_SKIP)),,system-packages) collection get-pip sanity-ignores ## ansible-test sanity (all tests; none needs docker here)
+sanity: $(VENV_STAMP) $(if $(filter shellcheck,$(SANITY_SKIP)),,sanity-packages) collection get-pip sanity-ignores ## ansible-test sanity (all tests; none needs docker here)
 	cd $(COLLECTION_DIR) && $(ANSIBLE_TEST) sanity --python $(ANSIBLE_TEST_PYTHON) \
 	  $(addprefix --skip-test ,$(SANITY_SKIP)) $(SANITY_ARGS)
+
+.PHONY: sanity-packages
+sanity-packages:
+	@$(call system_packages,shellcheck)
 
 # Project policy: fix the code instead of ignoring sanity findings.
 .PHONY: sanity-ignores
@@ -183,11 +184,7 @@ EDA_RUFF_RULES := E,F,W,B,UP,SIM,PL,RUF,C4,PIE,RET,ASYNC,S,BLE,TRY,G,LOG,PERF,AR
 
 .PHONY: java
 java: ## Install Debian's openjdk-17-jre-headless when java is missing (ansible-rulebook needs Java 17+)
-	@if ! command -v java >/dev/null 2>&1; then \
-	  echo "java not found: installing openjdk-17-jre-headless"; \
-	  sudo=""; if [ "$$(id -u)" != 0 ]; then sudo=sudo; fi; \
-	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; \
-	fi
+	@$(call system_packages,java)
 
 .PHONY: eda-lint
 eda-lint: $(VENV_STAMP) ## ruff and pylint on the EDA plugins
@@ -258,12 +255,12 @@ distclean: clean ## clean, and remove .venv
 # ---------------------------------------------------------------------------- report files (issue 9)
 
 # Playbook tests of the role's report files: ansible-playbook writes them, junitparser, html5lib, headless
-# Chromium and prometheus_client read them. tests/reports/setup_chromium.sh installs the Debian package chromium
-# when /usr/bin/chromium is missing. The files, DOM dumps and screenshots are kept in tests/output/reports/.
+# Chromium and prometheus_client read them. The Debian package chromium comes from SYSTEM_PACKAGES (installed
+# with --no-install-recommends when missing); tests/reports/setup_chromium.sh only finds it. The files, DOM dumps and screenshots are kept in tests/output/reports/.
 REPORTS_OUTPUT := $(CURDIR)/tests/output/reports
 .PHONY: reports
 reports: $(VENV_STAMP) collection ## Playbook tests of the report files (JUnit, HTML in Chromium, Prometheus, fleet)
-	bash tests/reports/setup_chromium.sh >/dev/null
+	@$(call system_packages,chromium)
 	rm -rf $(REPORTS_OUTPUT) && mkdir -p $(REPORTS_OUTPUT)
 	cd $(COLLECTION_DIR) && PYTHONPATH=$(BUILD) ANSIBLE_COLLECTIONS_PATH=$(BUILD) REPORTS_OUTPUT_DIR=$(REPORTS_OUTPUT) \
 	  python -m pytest -p no:cacheprovider $(or $(REPORTS_ARGS),tests/reports)
