@@ -176,6 +176,23 @@ docs-lint: $(VENV_STAMP) collection ## antsibull-docs plugin docs lint + antsibu
 docs: $(VENV_STAMP) collection ## Regenerate docs/modules/*.md and docs/roles/*.md (module docs, role argument specs)
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD) $(VENV_PYTHON) tools/gen_module_docs.py
 
+# The collection's docsite, as Ansible collections publish theirs: `antsibull-docs sphinx-init --use-current`
+# writes a Sphinx site template into build/docsite (regenerated each run, so it follows antsibull-docs), its
+# build.sh renders the module, filter and role pages from the collection's own documentation plus the guides
+# listed in docs/docsite/extra-docs.yml (docs/docsite/rst/*.rst) and the links of docs/docsite/links.yml, then
+# sphinx-build -W fails on any warning. Offline: tools/docsite_offline.py, appended to conf.py, drops intersphinx
+# and links the few references into Ansible's documentation to docs.ansible.com. Open build/docsite/build/html/index.html.
+DOCSITE_DIR := $(BUILD)/docsite
+.PHONY: docsite
+docsite: $(VENV_STAMP) collection ## Build the docsite with antsibull-docs and Sphinx into build/docsite (no warning, offline)
+	rm -rf $(DOCSITE_DIR) && mkdir -p $(DOCSITE_DIR) && chmod 700 $(DOCSITE_DIR)
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD) antsibull-docs sphinx-init --use-current --squash-hierarchy --fail-on-error \
+	  --title 'veeam.enterprise_manager' --project 'veeam.enterprise_manager' --copyright 'Veeam Enterprise Manager maintainers' \
+	  --dest-dir $(DOCSITE_DIR) veeam.enterprise_manager >/dev/null
+	cat tools/docsite_offline.py >> $(DOCSITE_DIR)/conf.py
+	cd $(DOCSITE_DIR) && ANSIBLE_COLLECTIONS_PATH=$(BUILD) bash build.sh
+	@echo "Docsite: $(DOCSITE_DIR)/build/html/index.html"
+
 # ---------------------------------------------------------------------------- event-driven ansible
 
 # The EDA source (extensions/eda/plugins/event_source/session_events.py): ruff and pylint, the linters
@@ -252,7 +269,7 @@ compat: build ## Unit tests + integration targets under every ansible-core minor
 # line per stage (and the whole log of a stage that failed), and the run ends with a table of stages,
 # their counts and times, whose last line is `N passed, N failed` (CI reads it). TEST_VERBOSE=1 also
 # streams every stage's output. Every stage runs even after one failed; the exit status says if any did.
-TEST_STAGES ?= units docs-lint lint sanity importer installed integration eda reports functional
+TEST_STAGES ?= units docs-lint docsite lint sanity importer installed integration eda reports functional
 TEST_VERBOSE ?=
 .PHONY: test
 test: venv system-packages get-pip sanity-ignores ## Run the whole pipeline and end with a summary (TEST_STAGES, TEST_VERBOSE=1)
