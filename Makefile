@@ -166,15 +166,17 @@ lint: $(VENV_STAMP) collection ## ansible-lint --profile production --offline
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD) ansible-lint --profile production --offline
 
 .PHONY: docs-lint
-docs-lint: $(VENV_STAMP) collection ## antsibull-docs plugin docs lint + antsibull-changelog lint
+docs-lint: $(VENV_STAMP) collection ## antsibull-docs lint (plugins, roles, docs/docsite guides) + antsibull-changelog lint
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD) antsibull-docs lint-collection-docs --plugin-docs $(COLLECTION_DIR)
 	antsibull-changelog lint
 	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
-	ANSIBLE_COLLECTIONS_PATH=$(BUILD) $(VENV_PYTHON) tools/gen_module_docs.py --check
 
-.PHONY: docs
-docs: $(VENV_STAMP) collection ## Regenerate docs/modules/*.md and docs/roles/*.md (module docs, role argument specs)
-	ANSIBLE_COLLECTIONS_PATH=$(BUILD) $(VENV_PYTHON) tools/gen_module_docs.py
+# The guides were Markdown (docs/*.md); the docsite needs RST. tools/guides_to_rst.py moves each one, once, to
+# docs/docsite/rst/<guide>.rst with pandoc (Debian package pandoc, needed only for this) and lists it in
+# docs/docsite/extra-docs.yml; the Markdown file goes, so each guide keeps one source.
+.PHONY: guides-rst
+guides-rst: $(VENV_STAMP) ## Convert the Markdown guides left in docs/ to docsite pages (docs/docsite/rst), once; needs pandoc
+	$(VENV_PYTHON) tools/guides_to_rst.py
 
 # The collection's docsite, as Ansible collections publish theirs: `antsibull-docs sphinx-init --use-current`
 # writes a Sphinx site template into build/docsite (regenerated each run, so it follows antsibull-docs), its
