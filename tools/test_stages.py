@@ -120,17 +120,15 @@ def main(argv=None):
             print('---- end of %s ----' % log_path, flush=True)
 
     width = max([len('total')] + [len(r.stage) for r in results])
+    row = '  {:<%d}  {:<6}  {:>6}  {:>6}  {:>7}  {:<26} {:>8}' % width
     print()
     print('Summary of make test (logs in %s)' % args.log_dir)
-    print('  %-*s  %-6s  %6s  %6s  %7s  %-26s %8s' % (width, 'stage', 'result', 'passed', 'failed', 'skipped',
-                                                       'counted', 'time'))
+    print(row.format('stage', 'result', 'passed', 'failed', 'skipped', 'counted', 'time'))
     for r in results:
-        print('  %-*s  %-6s  %6d  %6d  %7d  %-26s %8s' % (width, r.stage, 'ok' if r.ok else 'FAILED', r.passed,
-                                                          r.failed, r.skipped, r.what, duration(r.seconds)))
-    total = sum(r.seconds for r in results)
-    print('  %-*s  %-6s  %6d  %6d  %7d  %-26s %8s' % (
-        width, 'total', 'ok' if all(r.ok for r in results) else 'FAILED', sum(r.passed for r in results),
-        sum(r.failed for r in results), sum(r.skipped for r in results), '', duration(total)))
+        print(row.format(r.stage, 'ok' if r.ok else 'FAILED', r.passed, r.failed, r.skipped, r.what, duration(r.seconds)))
+    print(row.format('total', 'ok' if all(r.ok for r in results) else 'FAILED', sum(r.passed for r in results),
+                     sum(r.failed for r in results), sum(r.skipped for r in results), '',
+                     duration(sum(r.seconds for r in results))))
     print('%d passed, %d failed' % (sum(r.passed for r in results), sum(r.failed for r in results)))
     return 0 if all(r.ok for r in results) else 1
 
