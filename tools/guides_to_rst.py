@@ -18,7 +18,6 @@ import shutil
 import subprocess
 import sys
 
-import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOCS = os.path.join(ROOT, 'docs')
@@ -117,10 +116,11 @@ def main():
         moved[index] = RST + os.sep  # the list of guides
         print('guides_to_rst: removed docs/index.md (the docsite index lists the guides)')
     relink(moved)
-    extra = {'sections': [{'title': title, 'toctree': names} for title, names in sections]}
+    lines = ['---', '# The guides of the docsite: docs/docsite/rst/<name>.rst, written by tools/guides_to_rst.py.', 'sections:']
+    for title, names in sections:
+        lines += ['  - title: %s' % title, '    toctree:'] + ['      - %s' % name for name in names]
     with open(os.path.join(DOCS, 'docsite', 'extra-docs.yml'), 'w', encoding='utf-8') as handle:
-        handle.write('---\n# The guides of the docsite: docs/docsite/rst/<name>.rst, written by tools/guides_to_rst.py.\n')
-        yaml.safe_dump(extra, handle, sort_keys=False, default_flow_style=False)
+        handle.write('\n'.join(lines) + '\n')
     return 0
 
 
