@@ -4,7 +4,8 @@
 
 Each guide keeps one source: the RST page is written, docs/docsite/extra-docs.yml lists it, and the Markdown file
 is removed (with docs/index.md, whose list the docsite's index replaces); links to them from the Markdown files
-that stay (README.md, the role's README, ...) are pointed at the RST pages. The conversion is pandoc's
+that stay (README.md, the role's README, ...) are pointed at the RST pages, and so are plain mentions of their paths
+in other files (comments), changelog fragments aside. Run again, it converts nothing twice and fixes links only. The conversion is pandoc's
 (`pandoc -f gfm -t rst`, Debian package pandoc, needed only here) with tools/guides_to_rst.lua, which gives every
 heading a label antsibull-docs accepts and turns links between guides into :ref:, links to module and role pages
 into :ansplugin: and other relative links into links to the file on GitHub. A guide whose RST page exists already
@@ -86,8 +87,11 @@ def relink(moved):
             if target not in moved:
                 return match.group(0)
             new = os.path.relpath(moved[target], base)
-            if text.strip('`') == written:  # [docs/awx.md](docs/awx.md): the text is the path
-                text = text.replace(written, new)
+            shown = text.strip('`')
+            if shown == written:  # [docs/awx.md](docs/awx.md): the text is the path
+                text = text.replace(shown, new)
+            elif shown == os.path.relpath(target, ROOT):  # [docs/awx.md](../../docs/awx.md)
+                text = text.replace(shown, os.path.relpath(moved[target], ROOT))
             return '[%s](%s%s)' % (text, new, anchor)
 
         with open(path, encoding='utf-8') as handle:
@@ -99,6 +103,33 @@ def relink(moved):
             print('guides_to_rst: links updated in %s' % relative)
 
 
+# Files whose mentions of a guide's old path stay as they are: history, and this converter.
+KEEP_MENTIONS = ('changelogs/', 'docs/docsite/rst/', 'tools/guides_to_rst.')
+
+
+def remention(moved):
+    """Replace plain mentions of a moved guide's path (`see docs/eda.md` in a comment) in the other tracked files."""
+    names = {os.path.relpath(old, ROOT): os.path.relpath(new, ROOT) for old, new in moved.items() if old.endswith('.md')}
+    listed = subprocess.run(['git', 'ls-files', '--cached', '--others', '--exclude-standard'], cwd=ROOT,
+                            capture_output=True, text=True, check=True).stdout.split()
+    for relative in listed:
+        path = os.path.join(ROOT, relative)
+        if relative.startswith(KEEP_MENTIONS) or not os.path.isfile(path):
+            continue
+        try:
+            with open(path, encoding='utf-8') as handle:
+                text = handle.read()
+        except UnicodeDecodeError:
+            continue
+        new = text
+        for old_name, new_name in names.items():
+            new = re.sub(r'(?<![\w/.])%s\b' % re.escape(old_name), new_name, new)
+        if new != text:
+            with open(path, 'w', encoding='utf-8') as handle:
+                handle.write(new)
+            print('guides_to_rst: mentions updated in %s' % relative)
+
+
 def main():
     if shutil.which('pandoc') is None:
         raise SystemExit('guides_to_rst: needs pandoc (Debian: apt-get install --no-install-recommends pandoc)')
@@ -108,14 +139,16 @@ def main():
     all_guides = [name for dummy, names in sections for name in names]
     moved = {}
     for name in all_guides:
-        if convert(name, all_guides + ['-']):
+        convert(name, all_guides + ['-'])
+        if not os.path.exists(os.path.join(DOCS, name + '.md')):  # converted now or before: links may still point here
             moved[os.path.join(DOCS, name + '.md')] = os.path.join(RST, name + '.rst')
     index = os.path.join(DOCS, 'index.md')
     if os.path.exists(index):
         os.remove(index)
-        moved[index] = RST + os.sep  # the list of guides
         print('guides_to_rst: removed docs/index.md (the docsite index lists the guides)')
+    moved[index] = RST + os.sep  # the list of guides
     relink(moved)
+    remention(moved)
     lines = ['---', '# The guides of the docsite: docs/docsite/rst/<name>.rst, written by tools/guides_to_rst.py.', 'sections:']
     for title, names in sections:
         lines += ['  - title: %s' % title, '    toctree:'] + ['      - %s' % name for name in names]
