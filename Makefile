@@ -1,8 +1,8 @@
 # Developer tooling for the veeam.enterprise_manager collection.
 #
 # Needs only python3 (with venv/ensurepip), GNU make, git and tar: `make test` builds
-# everything else (.venv, the ansible_collections/ tree, the get-pip stand-in) itself, and
-# installs shellcheck with apt-get when it is missing (`make system-packages`). `make compat`
+# everything else (.venv, the ansible_collections/ tree, the get-pip stand-in) itself, and first
+# installs the Debian packages in SYSTEM_PACKAGES that are missing, saying so (`make system-packages`). `make compat`
 # also needs a Python 3.12+ (pyenv or PATH) for ansible-core 2.20 and newer.
 # `make help` lists the targets.
 
@@ -44,6 +44,9 @@ ANSIBLE_TEST := ANSIBLE_TEST_CONTENT_ROOT=$(COLLECTION_DIR) ansible-test
 export PATH := $(VENV_BIN):$(PATH)
 export VIRTUAL_ENV := $(VENV)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# ansible-core 2.19 imports DSA from cryptography, whose recent releases warn on every ansible run ("DSA is deprecated"):
+# not this collection's code and nothing a user can act on, so that one warning (only it) is silenced.
+export PYTHONWARNINGS := ignore:DSA is deprecated
 
 # ansible-test sanity tests to skip. None: with --python $(ANSIBLE_TEST_PYTHON), the get-pip
 # stand-in and shellcheck (installed by `make system-packages` when missing), all sanity tests
@@ -85,23 +88,20 @@ collection: ## Copy the collection into build/ansible_collections/veeam/enterpri
 	$(call copy_tree,$(COLLECTION_DIR))
 	@echo "Collection tree: $(COLLECTION_DIR) ($$(find '$(COLLECTION_DIR)' -type f | wc -l) files)"
 
-# Debian packages the checks need beyond make, git, tar and python3-venv: shellcheck (the
-# shellcheck sanity test; tools/*.sh). Installed with apt-get only when missing (idempotent), as
-# root or through sudo; without apt-get it fails with what to install.
-SYSTEM_PACKAGES := shellcheck
+# The Debian packages the checks need beyond make, git, tar and python3-venv, as COMMAND=PACKAGE: the
+# one list (README "Development" names them too). shellcheck: the shellcheck sanity test; chromium:
+# the report tests render the HTML report (make reports); java: ansible-rulebook needs Java 17+ (make eda).
+# tools/system_packages.sh installs only those whose command is missing, says so first, and uses
+# `apt-get install --no-install-recommends` (chromium: 25 packages, nothing upgraded, on Debian 12;
+# with recommends it was 117 and upgraded systemd and perl-base). A machine that has them installs nothing.
+# No CJK font: the tests read the DOM, not the pixels; the screenshots in tests/output/reports show a CJK VM
+# name as boxes unless a font such as fonts-wqy-zenhei is installed (optional, for people only).
+SYSTEM_PACKAGES := shellcheck=shellcheck chromium=chromium java=openjdk-17-jre-headless
+# $(call system_packages,COMMAND...): install the listed entries of SYSTEM_PACKAGES that are missing.
+system_packages = bash tools/system_packages.sh $(filter $(addsuffix =%,$(1)),$(SYSTEM_PACKAGES))
 .PHONY: system-packages
-system-packages: ## Install the Debian packages the checks need (shellcheck) when missing
-	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v "$$p" >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	if [ "$$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; \
-	else echo "system-packages: missing$$missing; install them (Debian: apt-get install$$missing) as root" >&2; exit 1; fi; \
-	if ! command -v apt-get >/dev/null 2>&1; then \
-	  echo "system-packages: missing$$missing and there is no apt-get; install them with your package manager" >&2; exit 1; fi; \
-	echo "system-packages: installing$$missing"; \
-	export DEBIAN_FRONTEND=noninteractive; \
-	$$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 \
-	  || { $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends $$missing; }; \
-	for p in $$missing; do command -v "$$p" >/dev/null || { echo "system-packages: $$p still missing" >&2; exit 1; }; done
+system-packages: ## Install the Debian packages the checks need when missing (shellcheck, chromium, openjdk-17-jre-headless)
+	@$(call system_packages,$(foreach p,$(SYSTEM_PACKAGES),$(firstword $(subst =, ,$(p)))))
 
 # ansible-test bootstraps pip in its sanity/units venvs with a get-pip.py it downloads from
 # ci-files.testing.ansible.com, unreachable here; it uses a cached copy first. The stand-in
@@ -115,9 +115,13 @@ get-pip: $(VENV_STAMP) ## Install the offline get-pip stand-in into ~/.ansible/t
 # ---------------------------------------------------------------------------- checks
 
 .PHONY: sanity
-sanity: $(VENV_STAMP) $(if $(filter shellcheck,$(SANITY_SKIP)),,system-packages) collection get-pip sanity-ignores ## ansible-test sanity (all tests; none needs docker here)
+sanity: $(VENV_STAMP) $(if $(filter shellcheck,$(SANITY_SKIP)),,sanity-packages) collection get-pip sanity-ignores ## ansible-test sanity (all tests; none needs docker here)
 	cd $(COLLECTION_DIR) && $(ANSIBLE_TEST) sanity --python $(ANSIBLE_TEST_PYTHON) \
 	  $(addprefix --skip-test ,$(SANITY_SKIP)) $(SANITY_ARGS)
+
+.PHONY: sanity-packages
+sanity-packages:
+	@$(call system_packages,shellcheck)
 
 # Project policy: fix the code instead of ignoring sanity findings.
 .PHONY: sanity-ignores
@@ -162,15 +166,34 @@ lint: $(VENV_STAMP) collection ## ansible-lint --profile production --offline
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD) ansible-lint --profile production --offline
 
 .PHONY: docs-lint
-docs-lint: $(VENV_STAMP) collection ## antsibull-docs plugin docs lint + antsibull-changelog lint
+docs-lint: $(VENV_STAMP) collection ## antsibull-docs lint (plugins, roles, docs/docsite guides) + antsibull-changelog lint
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD) antsibull-docs lint-collection-docs --plugin-docs $(COLLECTION_DIR)
 	antsibull-changelog lint
 	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
-	ANSIBLE_COLLECTIONS_PATH=$(BUILD) $(VENV_PYTHON) tools/gen_module_docs.py --check
 
-.PHONY: docs
-docs: $(VENV_STAMP) collection ## Regenerate docs/modules/*.md and docs/roles/*.md (module docs, role argument specs)
-	ANSIBLE_COLLECTIONS_PATH=$(BUILD) $(VENV_PYTHON) tools/gen_module_docs.py
+# The guides were Markdown (docs/*.md); the docsite needs RST. tools/guides_to_rst.py moves each one, once, to
+# docs/docsite/rst/<guide>.rst with pandoc (Debian package pandoc, needed only for this) and lists it in
+# docs/docsite/extra-docs.yml; the Markdown file goes, so each guide keeps one source.
+.PHONY: guides-rst
+guides-rst: $(VENV_STAMP) ## Convert the Markdown guides left in docs/ to docsite pages (docs/docsite/rst), once; needs pandoc
+	$(VENV_PYTHON) tools/guides_to_rst.py
+
+# The collection's docsite, as Ansible collections publish theirs: `antsibull-docs sphinx-init --use-current`
+# writes a Sphinx site template into build/docsite (regenerated each run, so it follows antsibull-docs), its
+# build.sh renders the module, filter and role pages from the collection's own documentation plus the guides
+# listed in docs/docsite/extra-docs.yml (docs/docsite/rst/*.rst) and the links of docs/docsite/links.yml, then
+# sphinx-build -W fails on any warning. Offline: tools/docsite_offline.py, appended to conf.py, drops intersphinx
+# and links the few references into Ansible's documentation to docs.ansible.com. Open build/docsite/build/html/index.html.
+DOCSITE_DIR := $(BUILD)/docsite
+.PHONY: docsite
+docsite: $(VENV_STAMP) collection ## Build the docsite with antsibull-docs and Sphinx into build/docsite (no warning, offline)
+	rm -rf $(DOCSITE_DIR) && mkdir -p $(DOCSITE_DIR) && chmod 700 $(DOCSITE_DIR)
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD) antsibull-docs sphinx-init --use-current --squash-hierarchy --fail-on-error \
+	  --title 'veeam.enterprise_manager' --project 'veeam.enterprise_manager' --copyright 'Veeam Enterprise Manager maintainers' \
+	  --dest-dir $(DOCSITE_DIR) veeam.enterprise_manager >/dev/null
+	cat tools/docsite_offline.py >> $(DOCSITE_DIR)/conf.py
+	cd $(DOCSITE_DIR) && ANSIBLE_COLLECTIONS_PATH=$(BUILD) bash build.sh
+	@echo "Docsite: $(DOCSITE_DIR)/build/html/index.html"
 
 # ---------------------------------------------------------------------------- event-driven ansible
 
@@ -183,11 +206,7 @@ EDA_RUFF_RULES := E,F,W,B,UP,SIM,PL,RUF,C4,PIE,RET,ASYNC,S,BLE,TRY,G,LOG,PERF,AR
 
 .PHONY: java
 java: ## Install Debian's openjdk-17-jre-headless when java is missing (ansible-rulebook needs Java 17+)
-	@if ! command -v java >/dev/null 2>&1; then \
-	  echo "java not found: installing openjdk-17-jre-headless"; \
-	  sudo=""; if [ "$$(id -u)" != 0 ]; then sudo=sudo; fi; \
-	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; \
-	fi
+	@$(call system_packages,java)
 
 .PHONY: eda-lint
 eda-lint: $(VENV_STAMP) ## ruff and pylint on the EDA plugins
@@ -196,7 +215,7 @@ eda-lint: $(VENV_STAMP) ## ruff and pylint on the EDA plugins
 
 .PHONY: eda
 eda: $(VENV_STAMP) collection java eda-lint ## EDA source: lint, tests against the simulator, ansible-rulebook end to end
-	cd $(COLLECTION_DIR) && python -m pytest -p no:cacheprovider -o asyncio_default_fixture_loop_scope=function tests/eda
+	cd $(COLLECTION_DIR) && python -m pytest -p no:cacheprovider tests/eda
 
 # ---------------------------------------------------------------------------- packaging
 
@@ -213,6 +232,19 @@ importer: build ## galaxy-importer on the tarball (fails on reported errors)
 	cd $(BUILD) && rm -f importer_result.json importer.log && \
 	  GALAXY_IMPORTER_CONFIG=$(IMPORTER_CONFIG) python -m galaxy_importer.main $(TARBALL) 2>&1 | tee importer.log
 	$(VENV_PYTHON) tools/check_importer.py $(BUILD)/importer.log $(BUILD)/importer_result.json
+
+# What a Galaxy user gets: the tarball installed with ansible-galaxy into build/installed, its tools/ holding only
+# sim.py, and the simulator's launcher tests run from the installed copy (start/stop, and `-- --healthy` passing
+# the role with every check and max_age 26h), as docs/testing.md tells users to start it.
+INSTALLED_DIR := $(BUILD)/installed
+.PHONY: installed
+installed: build ## Install the tarball into build/installed and run the shipped simulator from there
+	rm -rf $(INSTALLED_DIR)
+	ansible-galaxy collection install --no-deps -p $(INSTALLED_DIR) $(TARBALL)
+	@shipped=$$(ls $(INSTALLED_DIR)/ansible_collections/veeam/enterprise_manager/tools); \
+	if [ "$$shipped" != sim.py ]; then echo "installed: tools/ in the tarball should hold only sim.py, not: $$shipped" >&2; exit 1; fi
+	cd $(INSTALLED_DIR)/ansible_collections/veeam/enterprise_manager && ANSIBLE_COLLECTIONS_PATH=$(INSTALLED_DIR) \
+	  python -m pytest -p no:cacheprovider tests/simulator/test_sim_tool.py
 
 # ---------------------------------------------------------------------------- ansible-core matrix
 
@@ -234,9 +266,16 @@ compat: build ## Unit tests + integration targets under every ansible-core minor
 
 # ---------------------------------------------------------------------------- everything
 
-# Fast failures first; functional last, so the final line is a pytest summary (CI reads it).
+# Set-up first (it stops at the first failure), then every check as its own make run through
+# tools/test_stages.py: each stage's output goes to build/test-logs/<stage>.log, the terminal gets one
+# line per stage (and the whole log of a stage that failed), and the run ends with a table of stages,
+# their counts and times, whose last line is `N passed, N failed` (CI reads it). TEST_VERBOSE=1 also
+# streams every stage's output. Every stage runs even after one failed; the exit status says if any did.
+TEST_STAGES ?= units docs-lint docsite lint sanity importer installed integration eda reports functional
+TEST_VERBOSE ?=
 .PHONY: test
-test: venv system-packages collection get-pip sanity-ignores units docs-lint lint sanity build importer integration eda reports functional ## Run the whole pipeline
+test: venv system-packages get-pip sanity-ignores ## Run the whole pipeline and end with a summary (TEST_STAGES, TEST_VERBOSE=1)
+	@$(PYTHON) tools/test_stages.py --log-dir $(BUILD)/test-logs $(if $(TEST_VERBOSE),--verbose) $(TEST_STAGES)
 
 .PHONY: demo
 demo: $(VENV_STAMP) collection ## Run the role against the simulator: seeded failures (must fail), then healthy data (must pass)
@@ -258,12 +297,12 @@ distclean: clean ## clean, and remove .venv
 # ---------------------------------------------------------------------------- report files (issue 9)
 
 # Playbook tests of the role's report files: ansible-playbook writes them, junitparser, html5lib, headless
-# Chromium and prometheus_client read them. tests/reports/setup_chromium.sh installs the Debian package chromium
-# when /usr/bin/chromium is missing. The files, DOM dumps and screenshots are kept in tests/output/reports/.
+# Chromium and prometheus_client read them. The Debian package chromium comes from SYSTEM_PACKAGES (installed
+# with --no-install-recommends when missing); tests/reports/setup_chromium.sh only finds it. The files, DOM dumps and screenshots are kept in tests/output/reports/.
 REPORTS_OUTPUT := $(CURDIR)/tests/output/reports
 .PHONY: reports
 reports: $(VENV_STAMP) collection ## Playbook tests of the report files (JUnit, HTML in Chromium, Prometheus, fleet)
-	bash tests/reports/setup_chromium.sh >/dev/null
+	@$(call system_packages,chromium)
 	rm -rf $(REPORTS_OUTPUT) && mkdir -p $(REPORTS_OUTPUT)
 	cd $(COLLECTION_DIR) && PYTHONPATH=$(BUILD) ANSIBLE_COLLECTIONS_PATH=$(BUILD) REPORTS_OUTPUT_DIR=$(REPORTS_OUTPUT) \
 	  python -m pytest -p no:cacheprovider $(or $(REPORTS_ARGS),tests/reports)

@@ -3,6 +3,12 @@
     python tools/sim.py start --state-dir DIR [--shell] [-- <emsim options>]
     python tools/sim.py stop --state-dir DIR
 
+<emsim options> go to the simulator (`python -m emsim`, in tests/simulator/emsim): the data set (--seed N,
+--sessions N, --days N, --failure-rate F, --warning-rate F, --running N, --no-awkward-names, --healthy,
+--dataset FILE), --json-style em12|em13, --token-idle-timeout S, --bom and --http. tests/simulator/README.md
+describes them; `python tools/sim.py emsim-help` prints the simulator's own --help. With --healthy every
+scheduled job and policy succeeded in the last 12 hours: the role passes with every check and max_age 26h.
+
 start prints the server.json the simulator wrote (url, port, pid, ca_path, username, password), or with
 --shell a block of `export VEEAM_EM_...=...` lines, every value shell-quoted, for
 
@@ -121,11 +127,13 @@ def shell_exports(server):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('action', choices=('start', 'stop'))
+    parser.add_argument('action', choices=('start', 'stop', 'emsim-help'))
     parser.add_argument('--state-dir', required=True)
     parser.add_argument('--shell', action='store_true',
                         help='start: print export lines for eval instead of the JSON')
     argv = sys.argv[1:]
+    if argv[:1] == ['emsim-help']:
+        sys.exit(subprocess.call([sys.executable, '-m', 'emsim', '--help'], cwd=SIMULATOR))
     extra = argv[argv.index('--') + 1:] if '--' in argv else []
     args = parser.parse_args(argv[:argv.index('--')] if '--' in argv else argv)
     state_dir = os.path.abspath(args.state_dir)

@@ -47,7 +47,7 @@ def outputs(tmp_path_factory):
 
 @pytest.fixture(scope='session')
 def chromium():
-    """Headless Chromium; tests/reports/setup_chromium.sh installs the Debian package when it is missing."""
+    """Headless Chromium, found by tests/reports/setup_chromium.sh (`make system-packages` installs it)."""
     path = subprocess.run(['bash', os.path.join(HERE, 'setup_chromium.sh')], check=True, stdout=subprocess.PIPE,
                           text=True, timeout=900).stdout.strip().splitlines()[-1]
     assert os.access(path, os.X_OK), path

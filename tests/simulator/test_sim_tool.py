@@ -183,3 +183,63 @@ def test_shell_output_quotes_awkward_state_directories(state_dir, tmp_path):
         assert result.stdout == server['ca_path'] == os.path.join(directory, 'ca.pem')
     finally:
         sim_tool('stop', '--state-dir', directory, check=False)
+
+
+HEALTHY_PLAYBOOK = '''
+- name: Judge a simulator started with --healthy on every check the role has
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Run the role with every check and max_age 26h
+      ansible.builtin.include_role:
+        name: veeam.enterprise_manager.session_compliance
+      vars:
+        session_compliance_checks: "{{ every_check }}"
+        session_compliance_max_age: 26h
+
+    - name: Check every check judged something and nothing is stale or failed
+      ansible.builtin.assert:
+        that:
+          - session_compliance_report.passed
+          - session_compliance_report.violations == []
+          - session_compliance_report.subjects | map(attribute='check') | unique | sort == every_check | sort
+'''
+
+
+def test_healthy_passes_every_check_of_the_role_with_max_age_26h(state_dir, tmp_path):
+    """`sim.py start -- --healthy` is what the docs offer as a healthy EM: the role must pass on it, backups included."""
+    playbook_bin = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
+    if not os.path.exists(playbook_bin):
+        pytest.skip('needs ansible-playbook next to %s' % sys.executable)
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    with open(os.path.join(ROOT, 'roles', 'session_compliance', 'meta', 'argument_specs.yml'), encoding='utf-8') as handle:
+        spec = yaml.safe_load(handle)
+    every_check = spec['argument_specs']['main']['options']['session_compliance_checks']['choices']
+    assert 'backup_sessions' in every_check and 'backup_task_sessions' in every_check
+
+    directory, started = state_dir
+    server = json.loads(sim_tool('start', '--state-dir', directory, '--', '--healthy').stdout)
+    started.append(server['pid'])
+    (tmp_path / 'healthy.yml').write_text(HEALTHY_PLAYBOOK, encoding='utf-8')
+    (tmp_path / 'vars.json').write_text(json.dumps({
+        'every_check': every_check,
+        'session_compliance_host': '127.0.0.1', 'session_compliance_port': server['port'],
+        'session_compliance_username': server['username'], 'session_compliance_password': server['password'],
+        'session_compliance_ca_path': server['ca_path'],
+    }), encoding='utf-8')
+    env = dict(os.environ, ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR='1',
+               ANSIBLE_COLLECTIONS_PATH=os.environ.get('ANSIBLE_COLLECTIONS_PATH') or os.path.dirname(os.path.dirname(os.path.dirname(ROOT))))
+    run = subprocess.run([playbook_bin, '-e', '@' + str(tmp_path / 'vars.json'), str(tmp_path / 'healthy.yml')],
+                         capture_output=True, text=True, cwd=str(tmp_path), env=env, timeout=300, check=False)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert server['password'] not in run.stdout + run.stderr
+
+
+def test_help_says_where_the_simulator_options_are():
+    usage = sim_tool('--help').stdout
+    assert '-- <emsim options>' in usage
+    assert 'tests/simulator/README.md' in usage and 'emsim-help' in usage
+    emsim_usage = sim_tool('emsim-help').stdout
+    assert emsim_usage.startswith('usage: python -m emsim')
+    assert '--healthy' in emsim_usage and '--dataset' in emsim_usage

@@ -202,7 +202,8 @@ def test_the_readme_lists_every_module_and_asks_the_question():
     modules = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, 'plugins', 'modules'))
                      if name.endswith('.py') and not name.startswith('_'))
     for name in modules:
-        assert '[`%s`](docs/modules/%s.md)' % (name, name) in readme, name
+        assert '[`%s`](https://galaxy.ansible.com/ui/repo/published/veeam/enterprise_manager/content/module/%s/)' % (
+            name, name) in readme, name
     assert 'did my Veeam jobs work?' in readme
     opening = readme.split('## Requirements')[0]
     for check in registry.CHECKS.values():

@@ -31,7 +31,8 @@ def parse_args(argv=None):
     parser.add_argument("--state-dir", required=True, help="directory for ca.pem, server.json and requests.log")
     parser.add_argument("--http", action="store_true", help="plain HTTP instead of HTTPS")
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--healthy", action="store_true", help="generate a data set without Failed/Warning results")
+    source.add_argument("--healthy", action="store_true", help="generate a data set without Failed/Warning results, where every scheduled job and "
+                        "policy ran and succeeded in the last 12 hours (the role passes with every check and max_age 26h)")
     source.add_argument("--dataset", help="JSON data set file (Dataset.to_json format)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sessions", type=int, default=200)
@@ -54,7 +55,7 @@ def build_dataset(args):
     common = {"seed": args.seed, "sessions": args.sessions, "days": args.days, "running": args.running,
               "awkward_names": not args.no_awkward_names}
     if args.healthy:
-        return dataset_mod.healthy(**common)
+        return dataset_mod.healthy(idle=False, **common)  # no job that never ran: it would be stale
     return dataset_mod.generate(failure_rate=args.failure_rate, warning_rate=args.warning_rate, **common)
 
 

@@ -636,7 +636,63 @@ def _generate_backups(data, seed, count, days, failure_rate, warning_rate, runni
     data.fill_defaults()  # the schedule fields the Job query type lists, as for the other jobs
 
 
-def healthy(seed=1, sessions=200, days=7, running=2, now=None, awkward_names=True, idle=True, backup_sessions=None):
-    """Like ``generate`` but every finished session and task session is a Success."""
-    return generate(seed=seed, sessions=sessions, days=days, failure_rate=0.0, warning_rate=0.0, running=running,
+def healthy(seed=1, sessions=200, days=7, running=2, now=None, awkward_names=True, idle=True, backup_sessions=None,
+            fresh=timedelta(hours=12)):
+    """Like ``generate`` but every finished session and task session is a Success.
+
+    ``fresh`` (a timedelta; ``None`` to leave the sessions as drawn): every job and policy whose schedule is enabled
+    and that runs (it has VMs, or it is a backup job of Enterprise Manager's job list) also has a successful session
+    that ended within ``fresh`` before ``now``, so that ``max_age`` (26h, say) finds nothing stale: the random
+    draw alone leaves some jobs without a session in the last day. The idle jobs (``idle``: a weekly job that did
+    not run) stay as they are, and the added sessions come from a random stream of their own.
+    """
+    if now is None:
+        now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    data = generate(seed=seed, sessions=sessions, days=days, failure_rate=0.0, warning_rate=0.0, running=running,
                     now=now, awkward_names=awkward_names, idle=idle, backup_sessions=backup_sessions)
+    if fresh is not None:
+        _freshen(data, seed, _utc(now), fresh)
+    return data
+
+
+# Backup job types the backup_sessions check judges from Enterprise Manager's job list.
+_JUDGED_BACKUP_TYPES = ("Backup", "BackupCopy", "ImmediateBackupCopy")
+
+
+def _freshen(data, seed, now, within):
+    """Add a successful session to each scheduled, running job or policy without one that ended within ``within``."""
+    gen = _Generator("fresh-%s" % (seed,), now, 0.0, 0.0, False)
+    servers = {server["uuid"]: server for server in data.backup_servers}
+    if not servers:
+        return
+    idle = {name for name, dummy in EXTRA_POLICIES + EXTRA_REPLICA_JOBS}
+    backup_names = {job["name"] for job in data.backup_jobs}
+    listed_backups = [job for job in data.other_jobs
+                      if job.get("job_type") in _JUDGED_BACKUP_TYPES and job["name"] not in backup_names]
+    cutoff = now - within
+    days = within.total_seconds() / 86400.0
+    for parents, kind, key, cdp in ((data.cdp_policies, "cdp_replica_sessions", "policy_uuid", True),
+                                    (data.replica_jobs, "replica_job_sessions", "job_uuid", False),
+                                    (data.backup_jobs + listed_backups, "backup_job_sessions", "job_uuid", False)):
+        records = getattr(data, kind)
+        newest = {}
+        for record in records:
+            if record.get("result") == "Success" and record.get("end_time") is not None:
+                owner = record.get(key)
+                newest[owner] = max(newest.get(owner, record["end_time"]), record["end_time"])
+        added = False
+        for parent in parents:
+            if not parent.get("schedule_enabled", True) or parent["name"] in idle or parent.get("backup_server") not in servers:
+                continue
+            if newest.get(parent["uuid"]) is not None and newest[parent["uuid"]] >= cutoff:
+                continue
+            new_sessions, new_tasks = gen.sessions(1, days, 0, [parent], servers, cdp)
+            records.extend(new_sessions)
+            task_kind = {"cdp_replica_sessions": "cdp_replica_task_sessions", "replica_job_sessions": "replica_task_sessions",
+                         "backup_job_sessions": "backup_task_sessions"}[kind]
+            getattr(data, task_kind).extend(new_tasks)
+            added = True
+        if added:
+            records.sort(key=lambda record: record["creation_time"])
+    data.reindex()
+    data.fill_defaults()

@@ -5,8 +5,8 @@
 
 """A role's meta/argument_specs.yml and its defaults/main.yml agree.
 
-meta/argument_specs.yml is the one description of a role's variables (docs/roles/<role>.md is generated
-from it), but Ansible does not apply its defaults: defaults/main.yml does. So every default documented
+meta/argument_specs.yml is the one description of a role's variables (ansible-doc and the docsite render
+it), but Ansible does not apply its defaults: defaults/main.yml does. So every default documented
 there must be the value defaults/main.yml sets, and defaults/main.yml sets nothing undocumented.
 """
 
