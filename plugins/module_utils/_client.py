@@ -17,6 +17,12 @@ Verbs: ``logon``/``logout``, ``get_entity`` (one item by UUID), ``query_pages`` 
 (the query service, lazily paged). Errors are the typed ones from ``errors.py``. Queries may run in
 parallel threads: each thread gets its own HTTP session, all share the one logon.
 
+The token travels one way only: in the ``X-RestSvcSessionId`` header. EM also sets it as a cookie and,
+when a request carries both, reads the cookie; a cookie kept by one thread's session would then outlive
+the token it holds. So no cookie is ever kept or sent. After a 401 exactly one thread logs on again:
+each request remembers the logon (its generation) whose token it carried, and only a request that
+carried the current one may replace it; the others retry with the token already renewed.
+
 The client assumes the server may be broken or hostile:
 
 - ``timeout`` bounds each request as a whole (connect, TLS, headers and the entire body): a watchdog
@@ -38,6 +44,7 @@ import base64
 import datetime
 import email.utils
 import html
+import http.cookiejar
 import http.client
 import ipaddress
 import json
@@ -401,6 +408,16 @@ class _TooLarge(Exception):
     pass
 
 
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """Keeps no cookie and sends none: EM's token cookie would override the header (see EMClient)."""
+
+    def set_ok(self, cookie, request):
+        return False
+
+    def return_ok(self, cookie, request):
+        return False
+
+
 class _Inflater:
     """Content-Encoding decoding in bounded steps: never more than ``_CHUNK`` decoded bytes at a time."""
 
@@ -530,6 +547,7 @@ class EMClient:
         self._lock = threading.RLock()
         self._proxies = requests.utils.get_environ_proxies(self.base_url)
         self._token = session_token or None
+        self._generation = 0  # counts the tokens this client has held; see request()
         self._redactor.add(self._token)
         self.session_id = session_id if self._token else None
         # A borrowed logon session belongs to whoever opened it: this client never logs it out.
@@ -570,6 +588,7 @@ class EMClient:
             # Not from the environment: REQUESTS_CA_BUNDLE would silently replace the verify option,
             # and a ~/.netrc entry would replace the Basic credentials. Proxies still come from it.
             http.trust_env = False
+            http.cookies.set_policy(_NoCookies())  # the token goes in its header only (see the module's text)
             self._local.http = http
             with self._lock:
                 self._sessions.append(http)
@@ -611,8 +630,10 @@ class EMClient:
                 self.logout()
             raise self._error(errors.EMMalformedResponseError, 'the %s header of the logon answer %s'
                               % (TOKEN_HEADER, problem), 'POST', path, status=response.status_code)
-        self._token = token
-        self.session_id = session_id
+        with self._lock:
+            self._token = token
+            self.session_id = session_id
+            self._generation += 1
 
     def logout(self):
         """``DELETE /api/logonSessions/{SessionId}``; a failure warns and never raises."""
@@ -620,7 +641,7 @@ class EMClient:
             return
         path = '/logonSessions/%s' % quote(self.session_id or '', safe='')
         try:
-            response = self._send('DELETE', path, retry=False)
+            response = self._send('DELETE', path, retry=False, token=self._token)
             if response.status_code not in (200, 202, 204):
                 self._warn('Logout failed, the EM logon session stays open until it expires: %s'
                            % self._error_for(response, 'DELETE', path))
@@ -749,23 +770,29 @@ class EMClient:
 
     def request(self, method, path, expected=(200,)):
         """Send an authenticated request. A 401 (EM drops idle tokens after 15 minutes) gets one fresh logon."""
-        if self._token is None:
-            with self._lock:
-                if self._token is None:
-                    self.logon()
-        token = self._token
+        token, generation = self._current_token()
         budget = _Budget(self.retry_wait_total)
-        response = self._send(method, path, budget=budget)
+        response = self._send(method, path, budget=budget, token=token)
         if response.status_code == 401:
-            # Threads share the token: the first to see it refused logs on again, the others reuse its token.
+            # Threads share the token. Only a request that carried the current token may replace it (EM
+            # refused that very token, so its session is gone); one that carried an older token retries
+            # with the one another thread has already renewed.
             with self._lock:
-                if self._token == token:
+                if self._generation == generation:
                     self._token_refused(method, path)
                     self.logon()
-            response = self._send(method, path, budget=budget)
+                token = self._token
+            response = self._send(method, path, budget=budget, token=token)
         if response.status_code not in expected:
             raise self._error_for(response, method, path)
         return response
+
+    def _current_token(self):
+        """``(token, generation)`` of the logon session, logging on first if there is none."""
+        with self._lock:
+            if self._token is None:
+                self.logon()
+            return self._token, self._generation
 
     def _token_refused(self, method, path):
         """Forget a refused token before a fresh logon; a borrowed one may only be replaced with credentials."""
@@ -788,15 +815,15 @@ class EMClient:
         self._token = None
         self.session_id = None
 
-    def _send(self, method, path, auth=None, retry=None, budget=None):
+    def _send(self, method, path, auth=None, retry=None, budget=None, token=None):
         """One request with retries: idempotent methods only, on connection errors and 429/502/503/504.
 
         Each try has its own deadline (``timeout``); the waits between tries share ``budget``.
         """
         url = self.base_url + path
         headers = {'Accept': self.accept, 'Accept-Encoding': 'gzip, deflate'}
-        if self._token is not None and auth is None:
-            headers[TOKEN_HEADER] = self._token
+        if token is not None and auth is None:
+            headers[TOKEN_HEADER] = token
         retry = (method in IDEMPOTENT) if retry is None else retry
         budget = budget or _Budget(self.retry_wait_total)
         attempt = 0
