@@ -109,6 +109,7 @@ _UNPRINTABLE = re.compile(
     u'\x1b\\[[0-?]*[ -/]*[@-~]|\x1b\\][^\x07\x1b]*(?:\x07|\x1b\\\\)?|\x1b[ -~]?'
     u'|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]')
 _SPACES = re.compile(r'\s+')
+_SHORT = 3  # characters: a secret form shorter than this is redacted only where it stands as a whole value
 _DNS_LABEL = re.compile(r'(?!-)[A-Za-z0-9_-]{1,63}(?<!-)\Z')
 _NUMERIC_LABEL = re.compile(r'(0x[0-9a-f]*|[0-9]+)\Z', re.IGNORECASE)
 
@@ -189,16 +190,22 @@ def _quote_for_message(value, limit):
 # ------------------------------------------------------------------------------------------- secrets
 
 class Redactor:
-    """Replaces secrets, and the forms in which libraries and servers print them, with ``REDACTED``."""
+    """Replaces secrets, and the forms in which libraries and servers print them, with ``REDACTED``.
+
+    A form of at least ``_SHORT`` characters is replaced wherever it occurs. A shorter one (a password of
+    one or two characters) would match inside ordinary words, so it is replaced only where it stands as a
+    whole value: a header or ``key=value`` value, URL user information, a quoted (JSON) value.
+    """
 
     def __init__(self):
         self._forms = set()
+        self._short = set()
         self._pattern = None
         self._lowered = ()
 
     def add(self, secret, username=None):
         """Add a secret; with ``username``, the secret is a password and its Basic value is added too."""
-        if not secret or len(secret) < 3:
+        if not secret:
             return
         forms = set([secret, quote(secret, safe=''), quote(secret), quote_plus(secret), repr(secret)[1:-1],
                      json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
@@ -216,13 +223,21 @@ class Redactor:
                     forms.add(base64.b64encode(raw).decode('ascii').rstrip('='))
                     forms.add(base64.urlsafe_b64encode(raw).decode('ascii').rstrip('='))
             forms.add(base64.b64encode(secret.encode('utf-8')).decode('ascii').rstrip('='))
-        self._forms.update(form for form in forms if len(form) >= 3)
+        self._forms.update(form for form in forms if len(form) >= _SHORT)
+        self._short.update(form for form in forms if form and len(form) < _SHORT)
         self._compile()
 
     def _compile(self):
         ordered = sorted(self._forms, key=len, reverse=True)
-        self._pattern = re.compile('|'.join(re.escape(form) for form in ordered), re.IGNORECASE) if ordered else None
-        self._lowered = tuple(set(form.lower() for form in ordered))
+        alternatives = [re.escape(form) for form in ordered]
+        if self._short:
+            # Whole values only: after a start, quote, '=', ':' or ': ', and before an end, quote, '@', '&', ';',
+            # ',', a closing bracket or whitespace.
+            alternatives.append(u'(?:(?<=^)|(?<=["\'=:])|(?<=: ))(?:%s)(?=$|["\'@&;,}\\]\\s])' % '|'.join(
+                re.escape(form) for form in sorted(self._short, key=len, reverse=True)))
+        self._pattern = re.compile('|'.join(alternatives), re.IGNORECASE | re.MULTILINE) if alternatives else None
+        # any_in is a fast pre-check; a short form is too common a substring to pre-check, so it always says yes.
+        self._lowered = tuple(set(form.lower() for form in ordered)) + (('',) if self._short else ())
 
     def text(self, text):
         if not text or self._pattern is None or not isinstance(text, str):
@@ -550,6 +565,7 @@ class EMClient:
         self._generation = 0  # counts the tokens this client has held; see request()
         self._redactor.add(self._token)
         self.session_id = session_id if self._token else None
+        self._redactor.add(self.session_id)
         # A borrowed logon session belongs to whoever opened it: this client never logs it out.
         self._borrowed = self._token is not None
         self.request_count = 0
@@ -622,6 +638,8 @@ class EMClient:
             session_id = wire.logon_session_id(self._parse(response, 'POST', path)[1])
         except wire.BodyError as exc:
             raise self._error(errors.EMMalformedResponseError, str(exc), 'POST', path, status=response.status_code)
+        # Current EM builds make the token the base64 of the SessionId: the id is as secret as the token.
+        self._redactor.add(session_id)
         if not sendable or len(token) > MAX_TOKEN_LENGTH:
             problem = ('is %d characters long (at most %d expected)' % (len(token), MAX_TOKEN_LENGTH) if sendable
                        else 'holds whitespace, control or non-ASCII characters, so it cannot be sent back')

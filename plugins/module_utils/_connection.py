@@ -29,7 +29,7 @@ from . import _client
 SESSION_OPTIONS = {
     'url': dict(type='str', required=True),
     'token': dict(type='str', required=True, no_log=True),
-    'session_id': dict(type='str', required=True),
+    'session_id': dict(type='str', required=True, no_log=True),
     'validate_certs': dict(type='bool', default=True),
     'ca_path': dict(type='path'),
 }
