@@ -120,7 +120,7 @@ options:
         required: true
       session_id:
         description:
-          - The logon session's id, used to log out. Never shown in output or logs: whoever holds it can take the
+          - The logon session's id, used to log out. Never shown in output or logs, since whoever holds it can take the
             session over.
         type: str
         required: true

@@ -674,7 +674,9 @@ class EMClient:
     def get_entity(self, resource, uuid):
         """One item of a resource by UUID (``?format=Entity``), normalised. Raises EMNotFoundError."""
         path = '%s?format=Entity' % resource.entity_path(quote(uuid, safe=''))
-        root, tree = self.get(path)
+        notes = []
+        root, tree = self.get(path, notes)
+        self._warn_notes('GET', path, notes)
         try:
             item = wire.normalise_item(resource, tree)
         except wire.BodyError as exc:
@@ -706,10 +708,14 @@ class EMClient:
         page = 1
         first_count = None
         seen = set()
+        notes = []
+        warned = False
         while True:
             path = '/query?%s' % urlencode(params + [('page', str(page))], quote_via=quote, safe='')
             try:
-                root, tree = self.get(path)
+                root, tree = self.get(path, notes)
+                if notes and not warned:  # once per read, however many of its pages hold such text
+                    warned = self._warn_notes('GET', path, notes)
             except errors.EMAPIError as exc:
                 if exc.status == 400 and raw_filter:
                     exc.hint = self._filter_hint(resource)
@@ -779,10 +785,18 @@ class EMClient:
                 if limit is not None and count >= limit:
                     return
 
-    def get(self, path):
-        """GET an API path (relative to /api); return the parsed ``(root_name, tree)``."""
+    def get(self, path, notes=None):
+        """GET an API path (relative to /api); return the parsed ``(root_name, tree)``.
+
+        What was read in place of something unreadable (see ``wire.parse_body``) is appended to ``notes``."""
         response = self.request('GET', path)
-        return self._parse(response, 'GET', path)
+        return self._parse(response, 'GET', path, notes)
+
+    def _warn_notes(self, method, path, notes):
+        if notes:
+            self._warn('%s %s: %s.' % (method, self._display(path), notes[0]))
+            return True
+        return False
 
     # -- transport --------------------------------------------------------------------------------
 
@@ -958,9 +972,9 @@ class EMClient:
         self._sleep(delay)
         return True
 
-    def _parse(self, response, method, path):
+    def _parse(self, response, method, path, notes=None):
         try:
-            return wire.parse_body(response.content, response.headers.get('Content-Type'))
+            return wire.parse_body(response.content, response.headers.get('Content-Type'), notes)
         except wire.BodyError as exc:
             snippet = ''
             if response.content:

@@ -98,13 +98,16 @@ def test_session_suboptions_are_documented_as_specified():
         assert 'fallback' not in option
 
 
-def test_only_the_password_and_the_session_token_are_no_log():
+def test_only_the_password_and_the_session_token_and_id_are_no_log():
     argument_spec = spec()
     assert argument_spec['password']['no_log'] is True
     assert [name for name, option in argument_spec.items() if option.get('no_log')] == ['password']
-    assert [name for name, option in argument_spec['session']['options'].items() if option.get('no_log')] == ['token']
+    assert [name for name, option in argument_spec['session']['options'].items()
+            if option.get('no_log')] == ['token', 'session_id']
     assert 'Never shown in output or logs.' in ' '.join(fragment()['options']['password']['description'])
     assert 'Never shown in output or logs.' in ' '.join(fragment()['options']['session']['suboptions']['token']['description'])
+    assert 'Never shown in output or logs' in ' '.join(
+        fragment()['options']['session']['suboptions']['session_id']['description'])
 
 
 @pytest.mark.parametrize('name', sorted(info_module.connection_argument_spec()))

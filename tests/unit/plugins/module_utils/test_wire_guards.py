@@ -235,16 +235,23 @@ def test_pause_never_waits_past_the_caps():
 # --------------------------------------------------------------------------- parsing
 
 @pytest.mark.parametrize('body, words', [
-    ('[' * 5000 + ']' * 5000, 'nests deeper than 64 levels'),
+    ('[' * 100 + ']' * 100, 'arrays nested deeper than 64 levels'),
+    ('[' * 5000 + ']' * 5000, 'far denser than any EM answer'),
     ('[' * 70 + ']' * 70, '[1][1][1][1][1][1]'),
     ('{"a":' * 65 + '1' + '}' * 65, 'a/a/a/a/a/a/...(55 levels).../a/a/a holds objects nested deeper than 64 levels'),
-    ('<a>' * 100000 + '</a>' * 100000, 'elements nested deeper than 64 levels'),
+    ('<a>' * 100 + '</a>' * 100, 'elements nested deeper than 64 levels'),
+    ('<a>' * 100000 + '</a>' * 100000, 'far denser than any EM answer'),
     ('<a>' * 65 + '</a>' * 65, 'a/a/a/a/a/a/...'),
     ('{"X":NaN}', 'X holds NaN, a number that is not finite'),
     ('{"X":[1,Infinity]}', 'X[2] holds Infinity'),
     ('{"X":{"Y":-1e999}}', 'X/Y holds -1e999'),
-    ('[' + '0,' * 1000001 + '0]', 'more than 1000000 values'),
+    ('[' + '0,' * 1000001 + '0]', 'more than 1000000 elements, attributes or values'),
     ('<a>' + '<b/>' * 2000001 + '</a>', 'more than 1000000 elements'),
+    ('<a ' + ' '.join('x%d=""' % n for n in range(1000001)) + '/>', 'more than 1000000 elements, attributes'),
+    ('<a>' + ''.join('<b x%d="%s"/>' % (n, 'v' * 60) for n in range(5000)) + '</a>', 'more than 4096 different element'),
+    ('<a ' + ' '.join('x="%s"' % ('v' * 60) for n in range(2000)) + '/>', 'a tag longer than 65536 characters'),
+    ('{' + ','.join('"k%d":"%s"' % (n, 'v' * 40) for n in range(5000)) + '}', 'more than 4096 different keys'),
+    ('[' + ','.join('"x"' for n in range(100000)) + ']', 'far denser than any EM answer'),
     ('{"a":1' + '0' * 5000 + '}', 'not valid JSON'),
 ])
 def test_bodies_that_would_crash_a_naive_parser(body, words):
@@ -315,3 +322,21 @@ def test_a_link_name_that_is_not_text():
     item = {'uid': UID, 'links': [{'type': 'BackupServerReference', 'name': {'x': 1}}]}
     with pytest.raises(wire.BodyError, match='Name of its BackupServerReference link is an object'):
         wire.normalise_item(res.CDP_REPLICA_SESSION, item)
+
+
+def test_a_lone_surrogate_is_read_as_the_replacement_character_and_noted():
+    notes = []
+    root, tree = wire.parse_body(b'{"JobName": "Job \\ud83d tail", "Other": ["\\udc00x", "\\ud83d\\ude00"]}',
+                                 'application/json', notes)
+    assert tree == {'job_name': u'Job \ufffd tail', 'other': [u'\ufffdx', u'\U0001f600']}
+    assert len(notes) == 1 and '2 lone UTF-16 surrogate(s)' in notes[0]
+    notes = []
+    wire.parse_body(b'{"JobName": "Job \\ud83d\\ude00"}', 'application/json', notes)
+    assert notes == []
+
+
+def test_attributes_count_against_the_node_limit():
+    body = '<a ' + ' '.join('x%d=""' % n for n in range(600000)) + '>' + '<b/>' * 500000 + '</a>'
+    with pytest.raises(wire.BodyError) as caught:
+        wire.parse_body(body)
+    assert 'more than 1000000 elements, attributes or values' in str(caught.value)
