@@ -26,28 +26,27 @@ carried the current one may replace it; the others retry with the token already 
 The client assumes the server may be broken or hostile:
 
 - ``timeout`` bounds each request as a whole (connect, TLS, headers and the entire body): a watchdog
-  shuts the socket down when the time is up, so a server that trickles bytes cannot hold a run.
-- Bodies are read as a stream and decompressed here, in bounded steps, counting the decoded bytes
-  against ``max_response_size`` (gzip and deflate bombs stop at the limit).
+  shuts the socket down when the time is up, so a server that trickles bytes cannot hold a run
+  (``_transport.py``: the deadline, the connection pools that report to it, and reading bodies).
+- Bodies are read as a stream and decompressed in bounded steps, counting the decoded bytes against
+  ``max_response_size`` (gzip and deflate bombs stop at the limit; ``_transport.read_body``).
 - Retries and their waits are bounded as a whole (``RETRY_WAIT_TOTAL``); ``Retry-After`` is clamped.
 - ``host`` is parsed into a scheme and a host name or address (``parse_host``) and the URL is built
   from those parts, never by joining strings the user gave.
 - Paging must advance and must not repeat items; the number of pages is bounded.
-- The password, the token and their encoded forms never appear in a message, warning or returned
-  value, and text quoted from the server is cut short and stripped of control characters.
+- The password, the token, the SessionId and their encoded forms never appear in a message, warning or
+  returned value, and text quoted from the server is cut short and stripped of control characters
+  (``_redact.py``).
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import base64
 import datetime
 import email.utils
-import html
 import http.cookiejar
 import http.client
 import ipaddress
-import json
 import math
 import random
 import re
@@ -56,37 +55,35 @@ import threading
 import time
 import traceback
 import warnings
-import zlib
 
 try:
-    from urllib.parse import quote, quote_plus, urlencode
+    from urllib.parse import quote, urlencode
 except ImportError:  # pragma: no cover - Python 2 is not supported, but the sanity import test runs this
-    from urllib import quote, quote_plus, urlencode  # type: ignore
+    from urllib import quote, urlencode  # type: ignore
 
 try:
     import requests
     import requests.adapters
     import requests.utils
     import urllib3.exceptions
-    from urllib3.connection import HTTPConnection, HTTPSConnection
-    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:  # pragma: no cover - reported by the module with missing_required_lib
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
-    HTTPConnection = HTTPSConnection = HTTPConnectionPool = HTTPSConnectionPool = object
 
 from . import _errors as errors
+from . import _transport as transport
 from . import _wire as wire
 from ._query import build_filter
+from ._redact import QUOTE_LIMIT, REDACTED, Redactor  # noqa: F401  pylint: disable=unused-import - REDACTED: importable here too
+from ._untrusted import UNPRINTABLE
 
 NAMESPACE = 'http://www.veeam.com/ent/v1.0'
 TOKEN_HEADER = 'X-RestSvcSessionId'
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
 IDEMPOTENT = frozenset(('GET', 'HEAD', 'OPTIONS', 'DELETE'))
 DEFAULT_PAGE_SIZE = 100
-REDACTED = '********'
 
 DEFAULT_MAX_RESPONSE_SIZE = 64  # MiB, after decompression
 # The waits between the tries of one read (its retries, and the retries after a fresh logon) add up to
@@ -97,19 +94,10 @@ MAX_WAIT = 30.0
 # Paging: a page count above this is absurd (at 100 items a page, 100 million sessions); the count may
 # grow while paging (EM's data changes), by at most a tenth of the first announcement (at least a page).
 MAX_PAGES = 1000000
-# Text quoted from the server (its error message, a Location header, the start of a malformed body).
-QUOTE_LIMIT = 1000
 # A session token is printable ASCII; EM's are well under a kilobyte.
 MAX_TOKEN_LENGTH = 4096
-_CHUNK = 65536
 _TOKEN_RE = re.compile(r'[\x21-\x7e]+\Z')
-# Terminal escape sequences (CSI, OSC, two-character ESC sequences), other C0/C1 control characters and
-# the Unicode bidirectional overrides, which can make a quoted text read differently from what it holds.
-_UNPRINTABLE = re.compile(
-    u'\x1b\\[[0-?]*[ -/]*[@-~]|\x1b\\][^\x07\x1b]*(?:\x07|\x1b\\\\)?|\x1b[ -~]?'
-    u'|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]')
 _SPACES = re.compile(r'\s+')
-_SHORT = 3  # characters: a secret form shorter than this is redacted only where it stands as a whole value
 _DNS_LABEL = re.compile(r'(?!-)[A-Za-z0-9_-]{1,63}(?<!-)\Z')
 _NUMERIC_LABEL = re.compile(r'(0x[0-9a-f]*|[0-9]+)\Z', re.IGNORECASE)
 
@@ -130,7 +118,7 @@ def parse_host(value):
         raise ValueError('host: holds user information (@); give the host name or address alone, and the '
                          'credentials with username and password')
     shown = _quote_for_message(value, 100)
-    if _SPACES.search(value) or _UNPRINTABLE.search(value):
+    if _SPACES.search(value) or UNPRINTABLE.search(value):
         raise ValueError('host: %s holds whitespace or a control character' % shown)
     text = value
     scheme = 'https'
@@ -187,240 +175,16 @@ def _quote_for_message(value, limit):
     return text if len(text) <= limit else text[:limit - 4] + '...' + text[-1]
 
 
-# ------------------------------------------------------------------------------------------- secrets
-
-class Redactor:
-    """Replaces secrets, and the forms in which libraries and servers print them, with ``REDACTED``.
-
-    A form of at least ``_SHORT`` characters is replaced wherever it occurs. A shorter one (a password of
-    one or two characters) would match inside ordinary words, so it is replaced only where it stands as a
-    whole value: a header or ``key=value`` value, URL user information, a quoted (JSON) value.
-    """
-
-    def __init__(self):
-        self._forms = set()
-        self._short = set()
-        self._pattern = None
-        self._lowered = ()
-
-    def add(self, secret, username=None):
-        """Add a secret; with ``username``, the secret is a password and its Basic value is added too."""
-        if not secret:
-            return
-        forms = set([secret, quote(secret, safe=''), quote(secret), quote_plus(secret), repr(secret)[1:-1],
-                     json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
-                     html.escape(secret), html.escape(secret, quote=False),
-                     secret.encode('unicode_escape').decode('ascii'),
-                     repr(secret.encode('utf-8'))[2:-1]])
-        if username is not None:
-            for pair in ('%s:%s' % (username, secret),):
-                forms.add(pair)
-                for encoding in ('utf-8', 'latin-1'):
-                    try:
-                        raw = pair.encode(encoding)
-                    except UnicodeEncodeError:
-                        continue
-                    forms.add(base64.b64encode(raw).decode('ascii').rstrip('='))
-                    forms.add(base64.urlsafe_b64encode(raw).decode('ascii').rstrip('='))
-            forms.add(base64.b64encode(secret.encode('utf-8')).decode('ascii').rstrip('='))
-        self._forms.update(form for form in forms if len(form) >= _SHORT)
-        self._short.update(form for form in forms if form and len(form) < _SHORT)
-        self._compile()
-
-    def _compile(self):
-        ordered = sorted(self._forms, key=len, reverse=True)
-        alternatives = [re.escape(form) for form in ordered]
-        if self._short:
-            # Whole values only: after a start, quote, '=', ':' or ': ', and before an end, quote, '@', '&', ';',
-            # ',', a closing bracket or whitespace.
-            alternatives.append(u'(?:(?<=^)|(?<=["\'=:])|(?<=: ))(?:%s)(?=$|["\'@&;,}\\]\\s])' % '|'.join(
-                re.escape(form) for form in sorted(self._short, key=len, reverse=True)))
-        self._pattern = re.compile('|'.join(alternatives), re.IGNORECASE | re.MULTILINE) if alternatives else None
-        # any_in is a fast pre-check; a short form is too common a substring to pre-check, so it always says yes.
-        self._lowered = tuple(set(form.lower() for form in ordered)) + (('',) if self._short else ())
-
-    def text(self, text):
-        if not text or self._pattern is None or not isinstance(text, str):
-            return text
-        return self._pattern.sub(REDACTED, text)
-
-    def value(self, value):
-        """A returned value (dicts, lists, strings), with every secret form replaced."""
-        if self._pattern is None:
-            return value
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, dict):
-            return dict((key, self.value(child)) for key, child in value.items())
-        if isinstance(value, list):
-            return [self.value(child) for child in value]
-        return value
-
-    def any_in(self, texts):
-        """Whether any secret form may occur in one of ``texts`` (fast substring checks over them all)."""
-        if self._pattern is None:
-            return False
-        joined = u'\x00'.join(texts).lower()
-        return any(form in joined for form in self._lowered)
-
-    def clean(self, text, limit=QUOTE_LIMIT):
-        """Text from the server for a message: secrets out, control characters and escapes out, cut short."""
-        if text is None:
-            return None
-        text = u'%s' % (text,)
-        text = self.text(text)
-        text = _UNPRINTABLE.sub('', text)
-        text = _SPACES.sub(' ', text).strip()
-        text = self.text(text)  # a secret split by control characters is whole again now
-        if len(text) > limit:
-            text = text[:limit] + '... (%d more characters)' % (len(text) - limit)
-        return text
-
-
-# ------------------------------------------------------------------------------------------- deadlines
-
-_ACTIVE = threading.local()
-
-
-class _Deadline:
-    """The time left for one request; when it runs out, the request's sockets are shut down.
-
-    A blocking read then returns at once, whatever the server does: requests' own timeout applies to
-    each read, so a server sending a byte every few seconds would otherwise hold the request forever.
-    """
-
-    def __init__(self, seconds):
-        self.seconds = seconds
-        self.end = time.monotonic() + seconds
-        self.expired = False
-        self._sockets = []
-        self._owned = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def remaining(self):
-        return max(0.001, self.end - time.monotonic())
-
-    def watch(self, sock, owned=False):
-        with self._lock:
-            if owned:
-                self._owned.append(sock)
-            self._sockets.append(sock)
-            if self.expired:
-                _shutdown(sock)
-
-    def check(self):
-        if self.expired or time.monotonic() >= self.end:
-            self.expired = True
-            return True
-        return False
-
-    def _expire(self):
-        with self._lock:
-            self.expired = True
-            for sock in self._sockets:
-                _shutdown(sock)
-
-    def finish(self):
-        self._timer.cancel()
-        with self._lock:
-            for sock in self._owned:
-                try:
-                    sock.close()
-                except OSError:
-                    pass
-            self._sockets = []
-            self._owned = []
-
-
-def _shutdown(sock):
-    try:
-        # The plain socket's shutdown, also for a TLS socket: it wakes a blocked read without touching TLS state.
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-    except (OSError, ValueError, TypeError):
-        pass
-
-
-def _watch_new_socket(sock):
-    deadline = getattr(_ACTIVE, 'deadline', None)
-    if deadline is not None and sock is not None:
-        try:
-            # A duplicate of the descriptor: wrapping the socket in TLS detaches the original object,
-            # and the handshake must be interruptible too. Closed when the request ends.
-            deadline.watch(sock.dup(), owned=True)
-        except OSError:
-            pass
-
-
-def _watch_connection(connection):
-    deadline = getattr(_ACTIVE, 'deadline', None)
-    sock = getattr(connection, 'sock', None)
-    if deadline is not None and sock is not None:
-        deadline.watch(sock)
-
-
-class _WatchedHTTPConnection(HTTPConnection):
-    def _new_conn(self):
-        sock = super(_WatchedHTTPConnection, self)._new_conn()
-        _watch_new_socket(sock)
-        return sock
-
-    def request(self, *args, **kwargs):
-        _watch_connection(self)
-        return super(_WatchedHTTPConnection, self).request(*args, **kwargs)
-
-    def getresponse(self, *args, **kwargs):
-        _watch_connection(self)
-        return super(_WatchedHTTPConnection, self).getresponse(*args, **kwargs)
-
-
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self):
-        sock = super(_WatchedHTTPSConnection, self)._new_conn()
-        _watch_new_socket(sock)
-        return sock
-
-    def request(self, *args, **kwargs):
-        _watch_connection(self)
-        return super(_WatchedHTTPSConnection, self).request(*args, **kwargs)
-
-    def getresponse(self, *args, **kwargs):
-        _watch_connection(self)
-        return super(_WatchedHTTPSConnection, self).getresponse(*args, **kwargs)
-
-
-class _WatchedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
-
-
-class _WatchedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-
-def _use_watched_pools(manager):
-    classes = getattr(manager, 'pool_classes_by_scheme', None)
-    # Only the plain managers: a SOCKS proxy manager brings pool classes of its own.
-    if classes and classes.get('http') is HTTPConnectionPool and classes.get('https') is HTTPSConnectionPool:
-        manager.pool_classes_by_scheme = {'http': _WatchedHTTPPool, 'https': _WatchedHTTPSPool}
-    return manager
-
-
 if HAS_REQUESTS:
     class _Adapter(requests.adapters.HTTPAdapter):
         """An HTTPAdapter whose connections report their sockets to the request's deadline."""
 
         def init_poolmanager(self, *args, **kwargs):
             super(_Adapter, self).init_poolmanager(*args, **kwargs)
-            _use_watched_pools(self.poolmanager)
+            transport.use_watched_pools(self.poolmanager)
 
         def proxy_manager_for(self, *args, **kwargs):
-            return _use_watched_pools(super(_Adapter, self).proxy_manager_for(*args, **kwargs))
-
-
-class _TooLarge(Exception):
-    pass
+            return transport.use_watched_pools(super(_Adapter, self).proxy_manager_for(*args, **kwargs))
 
 
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):
@@ -431,65 +195,6 @@ class _NoCookies(http.cookiejar.DefaultCookiePolicy):
 
     def return_ok(self, cookie, request):
         return False
-
-
-class _Inflater:
-    """Content-Encoding decoding in bounded steps: never more than ``_CHUNK`` decoded bytes at a time."""
-
-    def __init__(self, encoding):
-        encoding = (encoding or '').strip().lower()
-        if encoding in ('', 'identity'):
-            self.mode = None
-        elif encoding in ('gzip', 'x-gzip', 'deflate'):
-            self.mode = 'deflate' if encoding == 'deflate' else 'gzip'
-        else:
-            raise wire.BodyError('the body is encoded as %s, which the client did not ask for (it accepts gzip '
-                                 'and deflate)' % _quote_for_message(encoding, 40))
-        self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS) if self.mode == 'gzip' else None
-
-    def feed(self, data):
-        if self.mode is None:
-            if data:
-                yield data
-            return
-        if self._obj is None:  # deflate: a zlib stream, or (some servers) a raw one
-            if not data:
-                return
-            zlib_header = len(data) >= 2 and data[0] & 0x0f == 8 and (data[0] * 256 + data[1]) % 31 == 0
-            self._obj = zlib.decompressobj(zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS)
-        try:
-            while True:
-                out = self._obj.decompress(data, _CHUNK)
-                data = self._obj.unconsumed_tail
-                if out:
-                    yield out
-                if self._obj.eof:
-                    rest = self._obj.unused_data
-                    if rest and self.mode == 'gzip':  # another gzip member
-                        self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                        data = rest
-                        continue
-                    return
-                if not data and not out:
-                    return
-        except zlib.error as exc:
-            raise wire.BodyError('the %s body cannot be decompressed (%s)' % (self.mode, exc))
-
-    def finish(self):
-        if self.mode is not None and self._obj is not None and not self._obj.eof:
-            raise wire.BodyError('the %s body ends before its compressed stream does' % self.mode)
-
-
-class _Reply:
-    """What the client keeps of an HTTP answer: status, reason, headers and the whole (decoded) body."""
-
-    __slots__ = ('status_code', 'reason', 'headers', 'content')
-
-    def __init__(self, status_code, reason, headers, content):
-        self.status_code = status_code
-        self.reason = reason
-        self.headers = headers
-        self.content = content
 
 
 class _Budget:
@@ -884,8 +589,8 @@ class EMClient:
 
     def _exchange(self, method, url, path, headers, auth):
         """One try: send, then read the whole body within the deadline and the size limit."""
-        deadline = _Deadline(self.timeout)
-        _ACTIVE.deadline = deadline
+        deadline = transport.Deadline(self.timeout)
+        transport.ACTIVE.deadline = deadline
         response = None
         try:
             try:
@@ -899,7 +604,7 @@ class EMClient:
                     content = self._read_body(response, deadline, method, path)
                 if deadline.check():
                     raise self._timeout(method, path)
-                return _Reply(response.status_code, response.reason, response.headers, content)
+                return transport.Reply(response.status_code, response.reason, response.headers, content)
             except errors.EMError:
                 raise
             except requests.exceptions.SSLError as exc:
@@ -922,37 +627,24 @@ class EMClient:
                                   % self._redactor.clean(str(exc), 300), method, path,
                                   hint='Check ca_path (a readable PEM file) and host (a name or address).')
         finally:
-            _ACTIVE.deadline = None
+            transport.ACTIVE.deadline = None
             deadline.finish()
             if response is not None:
                 response.close()
 
     def _read_body(self, response, deadline, method, path):
         """The body, decoded, read in steps: refused past ``max_response_size`` or the deadline."""
+        headers = response.headers
         try:
-            inflater = _Inflater(response.headers.get('Content-Encoding'))
-        except wire.BodyError as exc:
+            return transport.read_body(response.raw.stream(transport.CHUNK, decode_content=False),
+                                       headers.get('Content-Encoding'), headers.get('Content-Length'), deadline,
+                                       self._max_bytes)
+        except transport.TooLarge as exc:
+            raise self._too_large(method, path, response.status_code, announced=exc.announced)
+        except transport.DeadlinePassed:
+            raise self._timeout(method, path)
+        except transport.EncodingError as exc:
             raise self._error(errors.EMMalformedResponseError, str(exc), method, path, status=response.status_code)
-        length = response.headers.get('Content-Length')
-        if inflater.mode is None and length and length.strip().isdigit() and int(length) > self._max_bytes:
-            raise self._too_large(method, path, response.status_code, announced=int(length))
-        chunks = []
-        total = 0
-        try:
-            for raw in response.raw.stream(_CHUNK, decode_content=False):
-                if deadline.check():
-                    raise self._timeout(method, path)
-                for piece in inflater.feed(raw):
-                    total += len(piece)
-                    if total > self._max_bytes:
-                        raise _TooLarge()
-                    chunks.append(piece)
-            inflater.finish()
-        except _TooLarge:
-            raise self._too_large(method, path, response.status_code)
-        except wire.BodyError as exc:
-            raise self._error(errors.EMMalformedResponseError, str(exc), method, path, status=response.status_code)
-        return b''.join(chunks)
 
     def _pause(self, attempt, retry_after, method, path, why, budget):
         """Wait before the next try; False (do not retry) when the retry budget of this read is spent."""
