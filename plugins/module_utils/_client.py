@@ -538,7 +538,7 @@ class EMClient:
             error = errors.EMAuthenticationError(
                 'EM refused the shared logon session: it expired (EM ends a logon session after 15 idle minutes) '
                 'or was logged out, and no username and password were given to log on again',
-                method=method, path=self._display(path), status=401,
+                method=method, path=self._display(path), status=401, options=['session', 'username', 'password'],
                 hint='Log on again with veeam.enterprise_manager.logon_session, or give username and password along '
                      'with session so that a task can log on for itself.')
             self._token = None
@@ -615,22 +615,38 @@ class EMClient:
                 if deadline.check() or isinstance(exc, _TIMEOUTS):
                     raise self._timeout(method, path)
                 if isinstance(exc, (requests.exceptions.ConnectionError,) + _HTTPErrors):
-                    error = self._error(errors.EMConnectionError, 'could not talk to %s: %s'
-                                        % (self.base_url, self._redactor.clean(_reason(exc), 300)), method, path)
-                    error.retryable = True
-                    raise error
+                    raise self._connection_error(exc, method, path, deadline)
                 if isinstance(exc, requests.exceptions.RequestException):
                     raise self._error(errors.EMConnectionError, 'the request failed: %s'
                                       % self._redactor.clean(_reason(exc), 300), method, path)
                 # requests reports an unreadable CA bundle, or a URL it cannot parse, as these.
                 raise self._error(errors.EMConnectionError, 'could not send the request: %s'
-                                  % self._redactor.clean(str(exc), 300), method, path,
+                                  % self._redactor.clean(_reason(exc), 300), method, path,
+                                  kind='input', options=['ca_path', 'host'],
                                   hint='Check ca_path (a readable PEM file) and host (a name or address).')
         finally:
             transport.ACTIVE.deadline = None
             deadline.finish()
             if response is not None:
                 response.close()
+
+    def _connection_error(self, exc, method, path, deadline):
+        """The error for a connection that failed or broke: a name that does not resolve, plain HTTP sent to a
+        port that speaks HTTPS, or any other (retryable) connection failure."""
+        reason = self._redactor.clean(_reason(exc), 300)
+        if any(isinstance(cause, _NAME_ERRORS) for cause in _causes(exc)):
+            return self._error(errors.EMNameResolutionError, 'could not resolve the host name %s: %s'
+                               % (self.host_name, reason), method, path)
+        if self.base_url.startswith('http:') and not self._proxies and transport.speaks_tls(
+                self.host_name, self.port, min(5.0, deadline.remaining())):
+            return self._error(
+                errors.EMConnectionError, 'could not talk to %s: %s; port %d speaks HTTPS, not plain HTTP'
+                % (self.base_url, reason, self.port), method, path, kind='tls', options=['host', 'port'],
+                hint='Port %d speaks HTTPS: write host as https://%s, or without a scheme (HTTPS is the default).'
+                     % (self.port, self.base_url.split('://', 1)[1].rsplit(':', 1)[0]))
+        error = self._error(errors.EMConnectionError, 'could not talk to %s: %s' % (self.base_url, reason), method, path)
+        error.retryable = True
+        return error
 
     def _read_body(self, response, deadline, method, path):
         """The body, decoded, read in steps: refused past ``max_response_size`` or the deadline."""
@@ -681,11 +697,13 @@ class EMClient:
         server_message = wire.error_message(response.content, response.headers.get('Content-Type'))
         reason = self._redactor.clean(response.reason or '', 100)
         common = dict(status=status, server_message=server_message)
+        user = self._redactor.clean(self.username, 200)
         if status == 401:
-            what = 'the credentials were refused' if logon else 'the session token was refused again after a fresh logon'
-            return self._error(errors.EMAuthenticationError, what, method, path, **common)
+            what = ('the credentials of user "%s" were refused' % user if logon
+                    else 'the session token was refused again after a fresh logon as user "%s"' % user)
+            return self._error(errors.EMAuthenticationError, what, method, path, username=self.username, **common)
         if status == 403:
-            return self._error(errors.EMPermissionError, 'access denied for user "%s"' % self.username,
+            return self._error(errors.EMPermissionError, 'access denied for user "%s"' % user,
                                method, path, **common)
         if status == 404:
             if logon:
@@ -693,7 +711,7 @@ class EMClient:
                     errors.EMNotFoundError, 'no Enterprise Manager REST API at %s' % self.base_url, method, path,
                     hint='Is port %d the Enterprise Manager REST API? EM listens on 9398 (HTTPS); 9419 is the '
                          'Veeam Backup & Replication REST API, which this collection does not speak.' % self.port,
-                    **common)
+                    options=['host', 'port'], **common)
             return self._error(errors.EMNotFoundError, 'not found', method, path, **common)
         if status == 415 and logon:
             return self._error(errors.EMAPIError, 'the logon was refused as an unsupported media type',
@@ -702,7 +720,7 @@ class EMClient:
             location = self._redactor.clean(response.headers.get('Location') or 'nowhere', 300)
             return self._error(errors.EMAPIError, 'redirected to %s (not followed)' % location, method, path, hint=(
                 'Point host and port at Enterprise Manager itself; a redirect usually means a proxy or the '
-                'wrong scheme (http vs https).'), **common)
+                'wrong scheme (http vs https).'), options=['host', 'port'], **common)
         return self._error(errors.EMAPIError, '%s %s' % (status, reason) if reason else 'request failed',
                            method, path, **common)
 
@@ -716,7 +734,9 @@ class EMClient:
         reason = self._redactor.clean(_reason(exc), 300)
         lowered = reason.lower()
         hint = None
+        options = None
         if 'wrong version number' in lowered or 'record layer failure' in lowered or 'packet length too long' in lowered:
+            options = ['host', 'port']
             hint = ('The port did not answer with TLS: it speaks plain HTTP, or it is not Enterprise Manager. '
                     'EM serves its REST API over HTTPS on 9398; check port, and https:// or http:// in host. '
                     'This is not a certificate problem.')
@@ -730,9 +750,10 @@ class EMClient:
             elif 'expired' in lowered:
                 hint = 'The certificate of Enterprise Manager has expired: renew it.'
         elif 'eof' in lowered or 'reset' in lowered or 'handshake' in lowered:
+            options = ['host', 'port']
             hint = ('The TLS handshake did not complete: check that port %d is Enterprise Manager\'s HTTPS port, '
                     'and that no proxy or firewall in between interferes with TLS.' % self.port)
-        return self._error(errors.EMTLSError, 'TLS failed: %s' % reason, method, path, hint=hint)
+        return self._error(errors.EMTLSError, 'TLS failed: %s' % reason, method, path, hint=hint, options=options)
 
     def _timeout(self, method, path):
         return self._error(
@@ -752,12 +773,13 @@ class EMClient:
             'the answer is larger than max_response_size, %d MiB after decompression%s; it was not read further'
             % (self.max_response_size, size), method, path, status=status)
 
-    def _error(self, cls, message, method=None, path=None, status=None, server_message=None, hint=None):
+    def _error(self, cls, message, method=None, path=None, status=None, server_message=None, hint=None, options=None,
+               username=None, kind=None):
         """An error of ``cls`` whose every text has been redacted and cleaned."""
         clean = self._redactor.clean
         return cls(clean(message, 4 * QUOTE_LIMIT), method=method, path=self._display(path) if path else None,
                    status=status, server_message=clean(server_message) if server_message else None,
-                   hint=clean(hint, 2 * QUOTE_LIMIT) if hint else None)
+                   hint=clean(hint, 2 * QUOTE_LIMIT) if hint else None, options=options, username=username, kind=kind)
 
     def _warn(self, message):
         self._warn_callback(self._redactor.clean(message, 4 * QUOTE_LIMIT))
@@ -775,8 +797,10 @@ if HAS_REQUESTS:
     # What a broken connection raises while the body streams (urllib3's own errors, not requests').
     _HTTPErrors = (http.client.HTTPException, urllib3.exceptions.HTTPError)
     _TIMEOUTS = (requests.exceptions.Timeout, socket.timeout, urllib3.exceptions.TimeoutError)
+    # A host name that does not resolve (urllib3 2 wraps the resolver's error in its own).
+    _NAME_ERRORS = (socket.gaierror, getattr(urllib3.exceptions, 'NameResolutionError', socket.gaierror))
 else:  # pragma: no cover
-    _HTTPErrors = _TIMEOUTS = ()
+    _HTTPErrors = _TIMEOUTS = _NAME_ERRORS = ()
 
 
 def _seconds(value):
@@ -843,6 +867,26 @@ def _retry_after_seconds(value):
         return None
 
 
+def _causes(exc, limit=12):
+    """``exc`` and the exceptions it wraps (urllib3 and requests nest them in args, reason and causes)."""
+    seen = []
+    todo = [exc]
+    while todo and len(seen) < limit:
+        current = todo.pop(0)
+        if not isinstance(current, BaseException) or any(current is known for known in seen):
+            continue
+        seen.append(current)
+        todo.append(getattr(current, 'reason', None))
+        todo.extend(arg for arg in getattr(current, 'args', ()) if isinstance(arg, BaseException))
+        todo.extend((current.__cause__, current.__context__))
+    return seen
+
+
+# How urllib3 names a connection or a pool in its messages ("HTTPSConnection(host='em', port=9398): ",
+# "<urllib3.connection.HTTPSConnection object at 0x...>: "): class names are for programmers, not for people.
+_LIBRARY_OBJECT = re.compile(r'<[\w.]+ object at 0x[0-9a-fA-F]+>:\s*|\b\w*(?:Connection|Pool)\w*\([^()]*\):\s*')
+
+
 def _reason(exc):
     """The innermost useful text of a requests exception (urllib3 wraps the socket or ssl error twice)."""
     inner = exc.args[0] if exc.args else exc
@@ -850,8 +894,5 @@ def _reason(exc):
     args = getattr(inner, 'args', ())
     if args and isinstance(args[-1], BaseException):
         inner = args[-1]
-    text = str(inner)
-    # urllib3 prefixes "<urllib3.connection.HTTPSConnection object at 0x...>: "; the reader needs the rest.
-    if text.startswith('<') and '>: ' in text:
-        text = text.split('>: ', 1)[1]
+    text = _LIBRARY_OBJECT.sub('', str(inner)).strip()
     return text or type(exc).__name__

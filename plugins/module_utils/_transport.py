@@ -24,6 +24,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import socket
+import ssl
 import threading
 import time
 import zlib
@@ -268,3 +269,17 @@ def read_body(stream, content_encoding, content_length, deadline, max_bytes):
 def _shown(value):
     text = repr(value)
     return text if len(text) <= 40 else text[:36] + '...' + text[-1]
+
+
+def speaks_tls(host, port, timeout):
+    """Whether ``host``:``port`` completes a TLS handshake (nothing else is sent), to explain a failure of plain
+    HTTP sent there. The certificate is not looked at: this only asks which protocol the port speaks."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            with context.wrap_socket(sock) as tls:
+                return tls.version() is not None
+    except (OSError, ValueError):  # ssl.SSLError is an OSError
+        return False

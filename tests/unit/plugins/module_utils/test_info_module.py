@@ -20,6 +20,7 @@ import yaml
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.veeam.enterprise_manager.plugins.doc_fragments import connection
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _connection as connection_utils
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _info_module as info_module
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _resources as res
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils._query import build_filter
@@ -183,7 +184,7 @@ def good_params(**changes):
     ({'username': ' '}, 'username: must not be empty'),
 ])
 def test_check_connection_options(changes, message):
-    assert info_module.check_connection_options(good_params(**changes)) == message
+    assert connection_utils.check_connection_options(good_params(**changes)) == message
 
 
 # --------------------------------------------------------------------------- session filter options and conditions
