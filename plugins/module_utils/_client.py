@@ -76,7 +76,7 @@ from . import _errors as errors
 from . import _transport as transport
 from . import _wire as wire
 from ._query import build_filter
-from ._redact import QUOTE_LIMIT, REDACTED, Redactor  # noqa: F401  pylint: disable=unused-import - REDACTED: importable here too
+from ._redact import QUOTE_LIMIT, Redactor
 from ._untrusted import UNPRINTABLE
 
 NAMESPACE = 'http://www.veeam.com/ent/v1.0'

@@ -194,7 +194,7 @@ class Inflater:
             self.mode = 'deflate' if encoding == 'deflate' else 'gzip'
         else:
             raise EncodingError('the body is encoded as %s, which the client did not ask for (it accepts gzip '
-                                 'and deflate)' % _shown(encoding))
+                                'and deflate)' % _shown(encoding))
         self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS) if self.mode == 'gzip' else None
 
     def feed(self, data):
