@@ -13,11 +13,11 @@ from xml.sax.saxutils import quoteattr
 import pytest
 from conftest import PASSWORD, USERNAME
 
-from hostile import SESSION_ID, TOKEN, Hostile
+from hostile import SESSION_ID, TOKEN, Hostile, uid, xml_page
 
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _errors as errors
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils._client import EMClient
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils._resources import REPLICA_JOB_SESSION
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._resources import CDP_REPLICA_SESSION, REPLICA_JOB_SESSION
 
 BUILD = os.environ.get('PYTHONPATH', '').split(os.pathsep)[0]
 
@@ -127,3 +127,15 @@ def test_modules_at_vvv_never_show_a_session_id(sim, tmp_path, monkeypatch):
         assert token not in output and token.rstrip('=') not in output
     assert PASSWORD not in output
     sim.set_faults(expire_tokens=True)
+
+
+def test_returned_items_never_hold_the_session_id(tmp_path):
+    """A server that puts the SessionId (or the token) in an item's name: the value comes back redacted."""
+    item = ('<CdpPolicySession Type="CdpReplicaSession" UID="%s" Name="session %s %s"><State>Stopped</State>'
+            '<Result>Success</Result></CdpPolicySession>' % (uid(1), SESSION_ID, TOKEN))
+    with Hostile(tls=True, cert_dir=str(tmp_path), on_get=lambda ex: ex.respond(200, xml_page([item]))) as server:
+        client = EMClient('127.0.0.1', port=server.port, username='bob', password='Long-Enough-1', retries=0,
+                          ca_path=server.ca_path, timeout=5)
+        with client:
+            items = list(client.query(CDP_REPLICA_SESSION))
+    assert items[0]['name'] == 'session ******** ********'

@@ -8,9 +8,11 @@ which stayed open. The simulator prefers the cookie like EM, so these tests fail
 
 import threading
 
+import hostile
 import pytest
 
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _compliance as compliance
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._client import EMClient
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils._gather import gather
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils._resources import (
     CDP_REPLICA_SESSION, REPLICA_JOB_SESSION)
@@ -106,3 +108,30 @@ def test_the_engine_gather_keeps_one_session(sim, make_client, round_number):
     assert len(logons(sim)) == 3, round_number
     assert sim.open_logon_sessions() == 0
     assert not [entry for entry in sim.request_log() if entry['cookie']]
+
+
+def test_cookies_a_hostile_server_sets_are_never_sent_back(tmp_path):
+    """Whatever cookies a server sets, on the logon or on a page, no request carries a Cookie header."""
+    def page(exchange):
+        return exchange.respond(200, hostile.xml_page([1, 2]), {
+            'Set-Cookie': 'X-RestSvcSessionId=c3RhbGU=; Path=/api', 'Content-Type': 'application/xml'})
+
+    def logon(exchange):
+        body = ('<LogonSession xmlns="%s" Type="LogonSession"><SessionId>%s</SessionId></LogonSession>'
+                % (hostile.NS, hostile.SESSION_ID)).encode('utf-8')
+        with server.lock:
+            server.logons += 1
+        return exchange.respond(201, body, {'X-RestSvcSessionId': server.token,
+                                            'Set-Cookie': 'X-RestSvcSessionId=%s; Path=/api' % server.token})
+    server = hostile.Hostile(tls=True, cert_dir=str(tmp_path), on_get=page, on_logon=logon)
+    with server:
+        client = EMClient('127.0.0.1', port=server.port, username='bob', password='Long-Enough-1', retries=0,
+                          ca_path=server.ca_path, timeout=5)
+        with client:
+            for _round in range(2):
+                assert read(client, CDP_REPLICA_SESSION)
+                assert in_thread(lambda: read(client, CDP_REPLICA_SESSION))
+        sent = list(server.requests)
+    assert len(sent) == 6 and server.logons == 1 and server.logouts == 1
+    assert not [headers for dummy, dummy, headers in sent if 'cookie' in headers]
+    assert all(headers.get('x-restsvcsessionid') == server.token for method, dummy, headers in sent if method != 'POST')
