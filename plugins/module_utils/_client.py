@@ -883,8 +883,10 @@ def _causes(exc, limit=12):
 
 
 # How urllib3 names a connection or a pool in its messages ("HTTPSConnection(host='em', port=9398): ",
-# "<urllib3.connection.HTTPSConnection object at 0x...>: "): class names are for programmers, not for people.
-_LIBRARY_OBJECT = re.compile(r'<[\w.]+ object at 0x[0-9a-fA-F]+>:\s*|\b\w*(?:Connection|Pool)\w*\([^()]*\):\s*')
+# "<urllib3.connection.HTTPSConnection object at 0x...>: "), and where in its C source ssl failed
+# ("(_ssl.c:1006)"): these are for programmers, not for people.
+_LIBRARY_OBJECT = re.compile(r'<[\w.]+ object at 0x[0-9a-fA-F]+>:\s*|\b\w*(?:Connection|Pool)\w*\([^()]*\):\s*'
+                             r'|\s*\(_ssl\.c:\d+\)')
 
 
 def _reason(exc):
@@ -895,4 +897,4 @@ def _reason(exc):
     if args and isinstance(args[-1], BaseException):
         inner = args[-1]
     text = _LIBRARY_OBJECT.sub('', str(inner)).strip()
-    return text or type(exc).__name__
+    return text or 'the connection broke without a reason given'

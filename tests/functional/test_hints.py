@@ -22,7 +22,7 @@ from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _e
 BUILD = os.environ.get('PYTHONPATH', '').split(os.pathsep)[0]
 UNRESOLVABLE = 'em.does-not-exist.invalid'
 # What a library's class or object looks like in a message: "WatchedHTTPSConnection(host=...)", "<... object at 0x..>".
-INTERNAL = re.compile(r'\w*(?:Connection|Pool|Error)\w*\(|object at 0x|urllib3|requests\.')
+INTERNAL = re.compile(r'\w*(?:Connection|Pool|Error)\w*\(|object at 0x|urllib3|requests\.|_ssl\.c')
 
 
 def fail(make_client, **options):
