@@ -112,6 +112,8 @@ def parse_body(content, content_type=None, notes=None):
         shared = text.count('null') + text.count('true') + text.count('false')
         _check_size(text, containers, values,
                     containers * _JSON_CONTAINER_COST + max(0, values - shared) * _JSON_VALUE_COST)
+        # Lone surrogates can only come escaped (the text is valid UTF-8): replace them only in a body with escapes.
+        replaced = [0] if _SURROGATE_ESCAPE.search(text) else None
         try:
             data = json.loads(text, parse_constant=_NonFinite, parse_float=_float, object_pairs_hook=_KeyCounter())
         except _Located as exc:
@@ -121,8 +123,6 @@ def parse_body(content, content_type=None, notes=None):
         except ValueError as exc:
             raise BodyError('the body is not valid JSON (%s)' % exc)
         del text
-        replaced = [0] if _SURROGATE_ESCAPE.search(content if isinstance(content, str) else
-                                                   content.decode('utf-8', 'replace')) else None
         try:
             tree = _from_json(data, 0, replaced)
         except _Located as exc:
