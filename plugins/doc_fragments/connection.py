@@ -121,7 +121,8 @@ options:
         required: true
       session_id:
         description:
-          - The logon session's id, used to log out.
+          - The logon session's id, used to log out. Never shown in output or logs, since whoever holds it can take the
+            session over.
         type: str
         required: true
       validate_certs:

@@ -17,30 +17,36 @@ Verbs: ``logon``/``logout``, ``get_entity`` (one item by UUID), ``query_pages`` 
 (the query service, lazily paged). Errors are the typed ones from ``errors.py``. Queries may run in
 parallel threads: each thread gets its own HTTP session, all share the one logon.
 
+The token travels one way only: in the ``X-RestSvcSessionId`` header. EM also sets it as a cookie and,
+when a request carries both, reads the cookie; a cookie kept by one thread's session would then outlive
+the token it holds. So no cookie is ever kept or sent. After a 401 exactly one thread logs on again:
+each request remembers the logon (its generation) whose token it carried, and only a request that
+carried the current one may replace it; the others retry with the token already renewed.
+
 The client assumes the server may be broken or hostile:
 
 - ``timeout`` bounds each request as a whole (connect, TLS, headers and the entire body): a watchdog
-  shuts the socket down when the time is up, so a server that trickles bytes cannot hold a run.
-- Bodies are read as a stream and decompressed here, in bounded steps, counting the decoded bytes
-  against ``max_response_size`` (gzip and deflate bombs stop at the limit).
+  shuts the socket down when the time is up, so a server that trickles bytes cannot hold a run
+  (``_transport.py``: the deadline, the connection pools that report to it, and reading bodies).
+- Bodies are read as a stream and decompressed in bounded steps, counting the decoded bytes against
+  ``max_response_size`` (gzip and deflate bombs stop at the limit; ``_transport.read_body``).
 - Retries and their waits are bounded as a whole (``RETRY_WAIT_TOTAL``); ``Retry-After`` is clamped.
 - ``host`` is parsed into a scheme and a host name or address (``parse_host``) and the URL is built
   from those parts, never by joining strings the user gave.
 - Paging must advance and must not repeat items; the number of pages is bounded.
-- The password, the token and their encoded forms never appear in a message, warning or returned
-  value, and text quoted from the server is cut short and stripped of control characters.
+- The password, the token, the SessionId and their encoded forms never appear in a message, warning or
+  returned value, and text quoted from the server is cut short and stripped of control characters
+  (``_redact.py``).
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import base64
 import datetime
 import email.utils
-import html
+import http.cookiejar
 import http.client
 import ipaddress
-import json
 import math
 import random
 import re
@@ -49,37 +55,35 @@ import threading
 import time
 import traceback
 import warnings
-import zlib
 
 try:
-    from urllib.parse import quote, quote_plus, urlencode
+    from urllib.parse import quote, urlencode
 except ImportError:  # pragma: no cover - Python 2 is not supported, but the sanity import test runs this
-    from urllib import quote, quote_plus, urlencode  # type: ignore
+    from urllib import quote, urlencode  # type: ignore
 
 try:
     import requests
     import requests.adapters
     import requests.utils
     import urllib3.exceptions
-    from urllib3.connection import HTTPConnection, HTTPSConnection
-    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:  # pragma: no cover - reported by the module with missing_required_lib
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
-    HTTPConnection = HTTPSConnection = HTTPConnectionPool = HTTPSConnectionPool = object
 
 from . import _errors as errors
+from . import _transport as transport
 from . import _wire as wire
 from ._query import build_filter
+from ._redact import QUOTE_LIMIT, Redactor
+from ._untrusted import UNPRINTABLE
 
 NAMESPACE = 'http://www.veeam.com/ent/v1.0'
 TOKEN_HEADER = 'X-RestSvcSessionId'
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
 IDEMPOTENT = frozenset(('GET', 'HEAD', 'OPTIONS', 'DELETE'))
 DEFAULT_PAGE_SIZE = 100
-REDACTED = '********'
 
 DEFAULT_MAX_RESPONSE_SIZE = 64  # MiB, after decompression
 # The waits between the tries of one read (its retries, and the retries after a fresh logon) add up to
@@ -90,17 +94,9 @@ MAX_WAIT = 30.0
 # Paging: a page count above this is absurd (at 100 items a page, 100 million sessions); the count may
 # grow while paging (EM's data changes), by at most a tenth of the first announcement (at least a page).
 MAX_PAGES = 1000000
-# Text quoted from the server (its error message, a Location header, the start of a malformed body).
-QUOTE_LIMIT = 1000
 # A session token is printable ASCII; EM's are well under a kilobyte.
 MAX_TOKEN_LENGTH = 4096
-_CHUNK = 65536
 _TOKEN_RE = re.compile(r'[\x21-\x7e]+\Z')
-# Terminal escape sequences (CSI, OSC, two-character ESC sequences), other C0/C1 control characters and
-# the Unicode bidirectional overrides, which can make a quoted text read differently from what it holds.
-_UNPRINTABLE = re.compile(
-    u'\x1b\\[[0-?]*[ -/]*[@-~]|\x1b\\][^\x07\x1b]*(?:\x07|\x1b\\\\)?|\x1b[ -~]?'
-    u'|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]')
 _SPACES = re.compile(r'\s+')
 _DNS_LABEL = re.compile(r'(?!-)[A-Za-z0-9_-]{1,63}(?<!-)\Z')
 _NUMERIC_LABEL = re.compile(r'(0x[0-9a-f]*|[0-9]+)\Z', re.IGNORECASE)
@@ -122,7 +118,7 @@ def parse_host(value):
         raise ValueError('host: holds user information (@); give the host name or address alone, and the '
                          'credentials with username and password')
     shown = _quote_for_message(value, 100)
-    if _SPACES.search(value) or _UNPRINTABLE.search(value):
+    if _SPACES.search(value) or UNPRINTABLE.search(value):
         raise ValueError('host: %s holds whitespace or a control character' % shown)
     text = value
     scheme = 'https'
@@ -179,285 +175,26 @@ def _quote_for_message(value, limit):
     return text if len(text) <= limit else text[:limit - 4] + '...' + text[-1]
 
 
-# ------------------------------------------------------------------------------------------- secrets
-
-class Redactor:
-    """Replaces secrets, and the forms in which libraries and servers print them, with ``REDACTED``."""
-
-    def __init__(self):
-        self._forms = set()
-        self._pattern = None
-        self._lowered = ()
-
-    def add(self, secret, username=None):
-        """Add a secret; with ``username``, the secret is a password and its Basic value is added too."""
-        if not secret or len(secret) < 3:
-            return
-        forms = set([secret, quote(secret, safe=''), quote(secret), quote_plus(secret), repr(secret)[1:-1],
-                     json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
-                     html.escape(secret), html.escape(secret, quote=False),
-                     secret.encode('unicode_escape').decode('ascii'),
-                     repr(secret.encode('utf-8'))[2:-1]])
-        if username is not None:
-            for pair in ('%s:%s' % (username, secret),):
-                forms.add(pair)
-                for encoding in ('utf-8', 'latin-1'):
-                    try:
-                        raw = pair.encode(encoding)
-                    except UnicodeEncodeError:
-                        continue
-                    forms.add(base64.b64encode(raw).decode('ascii').rstrip('='))
-                    forms.add(base64.urlsafe_b64encode(raw).decode('ascii').rstrip('='))
-            forms.add(base64.b64encode(secret.encode('utf-8')).decode('ascii').rstrip('='))
-        self._forms.update(form for form in forms if len(form) >= 3)
-        self._compile()
-
-    def _compile(self):
-        ordered = sorted(self._forms, key=len, reverse=True)
-        self._pattern = re.compile('|'.join(re.escape(form) for form in ordered), re.IGNORECASE) if ordered else None
-        self._lowered = tuple(set(form.lower() for form in ordered))
-
-    def text(self, text):
-        if not text or self._pattern is None or not isinstance(text, str):
-            return text
-        return self._pattern.sub(REDACTED, text)
-
-    def value(self, value):
-        """A returned value (dicts, lists, strings), with every secret form replaced."""
-        if self._pattern is None:
-            return value
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, dict):
-            return dict((key, self.value(child)) for key, child in value.items())
-        if isinstance(value, list):
-            return [self.value(child) for child in value]
-        return value
-
-    def any_in(self, texts):
-        """Whether any secret form may occur in one of ``texts`` (fast substring checks over them all)."""
-        if self._pattern is None:
-            return False
-        joined = u'\x00'.join(texts).lower()
-        return any(form in joined for form in self._lowered)
-
-    def clean(self, text, limit=QUOTE_LIMIT):
-        """Text from the server for a message: secrets out, control characters and escapes out, cut short."""
-        if text is None:
-            return None
-        text = u'%s' % (text,)
-        text = self.text(text)
-        text = _UNPRINTABLE.sub('', text)
-        text = _SPACES.sub(' ', text).strip()
-        text = self.text(text)  # a secret split by control characters is whole again now
-        if len(text) > limit:
-            text = text[:limit] + '... (%d more characters)' % (len(text) - limit)
-        return text
-
-
-# ------------------------------------------------------------------------------------------- deadlines
-
-_ACTIVE = threading.local()
-
-
-class _Deadline:
-    """The time left for one request; when it runs out, the request's sockets are shut down.
-
-    A blocking read then returns at once, whatever the server does: requests' own timeout applies to
-    each read, so a server sending a byte every few seconds would otherwise hold the request forever.
-    """
-
-    def __init__(self, seconds):
-        self.seconds = seconds
-        self.end = time.monotonic() + seconds
-        self.expired = False
-        self._sockets = []
-        self._owned = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def remaining(self):
-        return max(0.001, self.end - time.monotonic())
-
-    def watch(self, sock, owned=False):
-        with self._lock:
-            if owned:
-                self._owned.append(sock)
-            self._sockets.append(sock)
-            if self.expired:
-                _shutdown(sock)
-
-    def check(self):
-        if self.expired or time.monotonic() >= self.end:
-            self.expired = True
-            return True
-        return False
-
-    def _expire(self):
-        with self._lock:
-            self.expired = True
-            for sock in self._sockets:
-                _shutdown(sock)
-
-    def finish(self):
-        self._timer.cancel()
-        with self._lock:
-            for sock in self._owned:
-                try:
-                    sock.close()
-                except OSError:
-                    pass
-            self._sockets = []
-            self._owned = []
-
-
-def _shutdown(sock):
-    try:
-        # The plain socket's shutdown, also for a TLS socket: it wakes a blocked read without touching TLS state.
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-    except (OSError, ValueError, TypeError):
-        pass
-
-
-def _watch_new_socket(sock):
-    deadline = getattr(_ACTIVE, 'deadline', None)
-    if deadline is not None and sock is not None:
-        try:
-            # A duplicate of the descriptor: wrapping the socket in TLS detaches the original object,
-            # and the handshake must be interruptible too. Closed when the request ends.
-            deadline.watch(sock.dup(), owned=True)
-        except OSError:
-            pass
-
-
-def _watch_connection(connection):
-    deadline = getattr(_ACTIVE, 'deadline', None)
-    sock = getattr(connection, 'sock', None)
-    if deadline is not None and sock is not None:
-        deadline.watch(sock)
-
-
-class _WatchedHTTPConnection(HTTPConnection):
-    def _new_conn(self):
-        sock = super(_WatchedHTTPConnection, self)._new_conn()
-        _watch_new_socket(sock)
-        return sock
-
-    def request(self, *args, **kwargs):
-        _watch_connection(self)
-        return super(_WatchedHTTPConnection, self).request(*args, **kwargs)
-
-    def getresponse(self, *args, **kwargs):
-        _watch_connection(self)
-        return super(_WatchedHTTPConnection, self).getresponse(*args, **kwargs)
-
-
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self):
-        sock = super(_WatchedHTTPSConnection, self)._new_conn()
-        _watch_new_socket(sock)
-        return sock
-
-    def request(self, *args, **kwargs):
-        _watch_connection(self)
-        return super(_WatchedHTTPSConnection, self).request(*args, **kwargs)
-
-    def getresponse(self, *args, **kwargs):
-        _watch_connection(self)
-        return super(_WatchedHTTPSConnection, self).getresponse(*args, **kwargs)
-
-
-class _WatchedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
-
-
-class _WatchedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-
-def _use_watched_pools(manager):
-    classes = getattr(manager, 'pool_classes_by_scheme', None)
-    # Only the plain managers: a SOCKS proxy manager brings pool classes of its own.
-    if classes and classes.get('http') is HTTPConnectionPool and classes.get('https') is HTTPSConnectionPool:
-        manager.pool_classes_by_scheme = {'http': _WatchedHTTPPool, 'https': _WatchedHTTPSPool}
-    return manager
-
-
 if HAS_REQUESTS:
     class _Adapter(requests.adapters.HTTPAdapter):
         """An HTTPAdapter whose connections report their sockets to the request's deadline."""
 
         def init_poolmanager(self, *args, **kwargs):
             super(_Adapter, self).init_poolmanager(*args, **kwargs)
-            _use_watched_pools(self.poolmanager)
+            transport.use_watched_pools(self.poolmanager)
 
         def proxy_manager_for(self, *args, **kwargs):
-            return _use_watched_pools(super(_Adapter, self).proxy_manager_for(*args, **kwargs))
+            return transport.use_watched_pools(super(_Adapter, self).proxy_manager_for(*args, **kwargs))
 
 
-class _TooLarge(Exception):
-    pass
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """Keeps no cookie and sends none: EM's token cookie would override the header (see EMClient)."""
 
+    def set_ok(self, cookie, request):
+        return False
 
-class _Inflater:
-    """Content-Encoding decoding in bounded steps: never more than ``_CHUNK`` decoded bytes at a time."""
-
-    def __init__(self, encoding):
-        encoding = (encoding or '').strip().lower()
-        if encoding in ('', 'identity'):
-            self.mode = None
-        elif encoding in ('gzip', 'x-gzip', 'deflate'):
-            self.mode = 'deflate' if encoding == 'deflate' else 'gzip'
-        else:
-            raise wire.BodyError('the body is encoded as %s, which the client did not ask for (it accepts gzip '
-                                 'and deflate)' % _quote_for_message(encoding, 40))
-        self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS) if self.mode == 'gzip' else None
-
-    def feed(self, data):
-        if self.mode is None:
-            if data:
-                yield data
-            return
-        if self._obj is None:  # deflate: a zlib stream, or (some servers) a raw one
-            if not data:
-                return
-            zlib_header = len(data) >= 2 and data[0] & 0x0f == 8 and (data[0] * 256 + data[1]) % 31 == 0
-            self._obj = zlib.decompressobj(zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS)
-        try:
-            while True:
-                out = self._obj.decompress(data, _CHUNK)
-                data = self._obj.unconsumed_tail
-                if out:
-                    yield out
-                if self._obj.eof:
-                    rest = self._obj.unused_data
-                    if rest and self.mode == 'gzip':  # another gzip member
-                        self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                        data = rest
-                        continue
-                    return
-                if not data and not out:
-                    return
-        except zlib.error as exc:
-            raise wire.BodyError('the %s body cannot be decompressed (%s)' % (self.mode, exc))
-
-    def finish(self):
-        if self.mode is not None and self._obj is not None and not self._obj.eof:
-            raise wire.BodyError('the %s body ends before its compressed stream does' % self.mode)
-
-
-class _Reply:
-    """What the client keeps of an HTTP answer: status, reason, headers and the whole (decoded) body."""
-
-    __slots__ = ('status_code', 'reason', 'headers', 'content')
-
-    def __init__(self, status_code, reason, headers, content):
-        self.status_code = status_code
-        self.reason = reason
-        self.headers = headers
-        self.content = content
+    def return_ok(self, cookie, request):
+        return False
 
 
 class _Budget:
@@ -530,8 +267,10 @@ class EMClient:
         self._lock = threading.RLock()
         self._proxies = requests.utils.get_environ_proxies(self.base_url)
         self._token = session_token or None
+        self._generation = 0  # counts the tokens this client has held; see request()
         self._redactor.add(self._token)
         self.session_id = session_id if self._token else None
+        self._redactor.add(self.session_id)
         # A borrowed logon session belongs to whoever opened it: this client never logs it out.
         self._borrowed = self._token is not None
         self.request_count = 0
@@ -570,6 +309,7 @@ class EMClient:
             # Not from the environment: REQUESTS_CA_BUNDLE would silently replace the verify option,
             # and a ~/.netrc entry would replace the Basic credentials. Proxies still come from it.
             http.trust_env = False
+            http.cookies.set_policy(_NoCookies())  # the token goes in its header only (see the module's text)
             self._local.http = http
             with self._lock:
                 self._sessions.append(http)
@@ -603,6 +343,8 @@ class EMClient:
             session_id = wire.logon_session_id(self._parse(response, 'POST', path)[1])
         except wire.BodyError as exc:
             raise self._error(errors.EMMalformedResponseError, str(exc), 'POST', path, status=response.status_code)
+        # Current EM builds make the token the base64 of the SessionId: the id is as secret as the token.
+        self._redactor.add(session_id)
         if not sendable or len(token) > MAX_TOKEN_LENGTH:
             problem = ('is %d characters long (at most %d expected)' % (len(token), MAX_TOKEN_LENGTH) if sendable
                        else 'holds whitespace, control or non-ASCII characters, so it cannot be sent back')
@@ -611,8 +353,10 @@ class EMClient:
                 self.logout()
             raise self._error(errors.EMMalformedResponseError, 'the %s header of the logon answer %s'
                               % (TOKEN_HEADER, problem), 'POST', path, status=response.status_code)
-        self._token = token
-        self.session_id = session_id
+        with self._lock:
+            self._token = token
+            self.session_id = session_id
+            self._generation += 1
 
     def logout(self):
         """``DELETE /api/logonSessions/{SessionId}``; a failure warns and never raises."""
@@ -620,7 +364,7 @@ class EMClient:
             return
         path = '/logonSessions/%s' % quote(self.session_id or '', safe='')
         try:
-            response = self._send('DELETE', path, retry=False)
+            response = self._send('DELETE', path, retry=False, token=self._token)
             if response.status_code not in (200, 202, 204):
                 self._warn('Logout failed, the EM logon session stays open until it expires: %s'
                            % self._error_for(response, 'DELETE', path))
@@ -635,7 +379,9 @@ class EMClient:
     def get_entity(self, resource, uuid):
         """One item of a resource by UUID (``?format=Entity``), normalised. Raises EMNotFoundError."""
         path = '%s?format=Entity' % resource.entity_path(quote(uuid, safe=''))
-        root, tree = self.get(path)
+        notes = []
+        root, tree = self.get(path, notes)
+        self._warn_notes('GET', path, notes)
         try:
             item = wire.normalise_item(resource, tree)
         except wire.BodyError as exc:
@@ -667,10 +413,14 @@ class EMClient:
         page = 1
         first_count = None
         seen = set()
+        notes = []
+        warned = False
         while True:
             path = '/query?%s' % urlencode(params + [('page', str(page))], quote_via=quote, safe='')
             try:
-                root, tree = self.get(path)
+                root, tree = self.get(path, notes)
+                if notes and not warned:  # once per read, however many of its pages hold such text
+                    warned = self._warn_notes('GET', path, notes)
             except errors.EMAPIError as exc:
                 if exc.status == 400 and raw_filter:
                     exc.hint = self._filter_hint(resource)
@@ -740,32 +490,46 @@ class EMClient:
                 if limit is not None and count >= limit:
                     return
 
-    def get(self, path):
-        """GET an API path (relative to /api); return the parsed ``(root_name, tree)``."""
+    def get(self, path, notes=None):
+        """GET an API path (relative to /api); return the parsed ``(root_name, tree)``.
+
+        What was read in place of something unreadable (see ``wire.parse_body``) is appended to ``notes``."""
         response = self.request('GET', path)
-        return self._parse(response, 'GET', path)
+        return self._parse(response, 'GET', path, notes)
+
+    def _warn_notes(self, method, path, notes):
+        if notes:
+            self._warn('%s %s: %s.' % (method, self._display(path), notes[0]))
+            return True
+        return False
 
     # -- transport --------------------------------------------------------------------------------
 
     def request(self, method, path, expected=(200,)):
         """Send an authenticated request. A 401 (EM drops idle tokens after 15 minutes) gets one fresh logon."""
-        if self._token is None:
-            with self._lock:
-                if self._token is None:
-                    self.logon()
-        token = self._token
+        token, generation = self._current_token()
         budget = _Budget(self.retry_wait_total)
-        response = self._send(method, path, budget=budget)
+        response = self._send(method, path, budget=budget, token=token)
         if response.status_code == 401:
-            # Threads share the token: the first to see it refused logs on again, the others reuse its token.
+            # Threads share the token. Only a request that carried the current token may replace it (EM
+            # refused that very token, so its session is gone); one that carried an older token retries
+            # with the one another thread has already renewed.
             with self._lock:
-                if self._token == token:
+                if self._generation == generation:
                     self._token_refused(method, path)
                     self.logon()
-            response = self._send(method, path, budget=budget)
+                token = self._token
+            response = self._send(method, path, budget=budget, token=token)
         if response.status_code not in expected:
             raise self._error_for(response, method, path)
         return response
+
+    def _current_token(self):
+        """``(token, generation)`` of the logon session, logging on first if there is none."""
+        with self._lock:
+            if self._token is None:
+                self.logon()
+            return self._token, self._generation
 
     def _token_refused(self, method, path):
         """Forget a refused token before a fresh logon; a borrowed one may only be replaced with credentials."""
@@ -774,7 +538,7 @@ class EMClient:
             error = errors.EMAuthenticationError(
                 'EM refused the shared logon session: it expired (EM ends a logon session after 15 idle minutes) '
                 'or was logged out, and no username and password were given to log on again',
-                method=method, path=self._display(path), status=401,
+                method=method, path=self._display(path), status=401, options=['session', 'username', 'password'],
                 hint='Log on again with veeam.enterprise_manager.logon_session, or give username and password along '
                      'with session so that a task can log on for itself.')
             self._token = None
@@ -788,15 +552,15 @@ class EMClient:
         self._token = None
         self.session_id = None
 
-    def _send(self, method, path, auth=None, retry=None, budget=None):
+    def _send(self, method, path, auth=None, retry=None, budget=None, token=None):
         """One request with retries: idempotent methods only, on connection errors and 429/502/503/504.
 
         Each try has its own deadline (``timeout``); the waits between tries share ``budget``.
         """
         url = self.base_url + path
         headers = {'Accept': self.accept, 'Accept-Encoding': 'gzip, deflate'}
-        if self._token is not None and auth is None:
-            headers[TOKEN_HEADER] = self._token
+        if token is not None and auth is None:
+            headers[TOKEN_HEADER] = token
         retry = (method in IDEMPOTENT) if retry is None else retry
         budget = budget or _Budget(self.retry_wait_total)
         attempt = 0
@@ -825,8 +589,8 @@ class EMClient:
 
     def _exchange(self, method, url, path, headers, auth):
         """One try: send, then read the whole body within the deadline and the size limit."""
-        deadline = _Deadline(self.timeout)
-        _ACTIVE.deadline = deadline
+        deadline = transport.Deadline(self.timeout)
+        transport.ACTIVE.deadline = deadline
         response = None
         try:
             try:
@@ -840,7 +604,7 @@ class EMClient:
                     content = self._read_body(response, deadline, method, path)
                 if deadline.check():
                     raise self._timeout(method, path)
-                return _Reply(response.status_code, response.reason, response.headers, content)
+                return transport.Reply(response.status_code, response.reason, response.headers, content)
             except errors.EMError:
                 raise
             except requests.exceptions.SSLError as exc:
@@ -851,49 +615,52 @@ class EMClient:
                 if deadline.check() or isinstance(exc, _TIMEOUTS):
                     raise self._timeout(method, path)
                 if isinstance(exc, (requests.exceptions.ConnectionError,) + _HTTPErrors):
-                    error = self._error(errors.EMConnectionError, 'could not talk to %s: %s'
-                                        % (self.base_url, self._redactor.clean(_reason(exc), 300)), method, path)
-                    error.retryable = True
-                    raise error
+                    raise self._connection_error(exc, method, path, deadline)
                 if isinstance(exc, requests.exceptions.RequestException):
                     raise self._error(errors.EMConnectionError, 'the request failed: %s'
                                       % self._redactor.clean(_reason(exc), 300), method, path)
                 # requests reports an unreadable CA bundle, or a URL it cannot parse, as these.
                 raise self._error(errors.EMConnectionError, 'could not send the request: %s'
-                                  % self._redactor.clean(str(exc), 300), method, path,
+                                  % self._redactor.clean(_reason(exc), 300), method, path,
+                                  kind='input', options=['ca_path', 'host'],
                                   hint='Check ca_path (a readable PEM file) and host (a name or address).')
         finally:
-            _ACTIVE.deadline = None
+            transport.ACTIVE.deadline = None
             deadline.finish()
             if response is not None:
                 response.close()
 
+    def _connection_error(self, exc, method, path, deadline):
+        """The error for a connection that failed or broke: a name that does not resolve, plain HTTP sent to a
+        port that speaks HTTPS, or any other (retryable) connection failure."""
+        reason = self._redactor.clean(_reason(exc), 300)
+        if any(isinstance(cause, _NAME_ERRORS) for cause in _causes(exc)):
+            return self._error(errors.EMNameResolutionError, 'could not resolve the host name %s: %s'
+                               % (self.host_name, reason), method, path)
+        if self.base_url.startswith('http:') and not self._proxies and transport.speaks_tls(
+                self.host_name, self.port, min(5.0, deadline.remaining())):
+            return self._error(
+                errors.EMConnectionError, 'could not talk to %s: %s; port %d speaks HTTPS, not plain HTTP'
+                % (self.base_url, reason, self.port), method, path, kind='tls', options=['host', 'port'],
+                hint='Port %d speaks HTTPS: write host as https://%s, or without a scheme (HTTPS is the default).'
+                     % (self.port, self.base_url.split('://', 1)[1].rsplit(':', 1)[0]))
+        error = self._error(errors.EMConnectionError, 'could not talk to %s: %s' % (self.base_url, reason), method, path)
+        error.retryable = True
+        return error
+
     def _read_body(self, response, deadline, method, path):
         """The body, decoded, read in steps: refused past ``max_response_size`` or the deadline."""
+        headers = response.headers
         try:
-            inflater = _Inflater(response.headers.get('Content-Encoding'))
-        except wire.BodyError as exc:
+            return transport.read_body(response.raw.stream(transport.CHUNK, decode_content=False),
+                                       headers.get('Content-Encoding'), headers.get('Content-Length'), deadline,
+                                       self._max_bytes)
+        except transport.TooLarge as exc:
+            raise self._too_large(method, path, response.status_code, announced=exc.announced)
+        except transport.DeadlinePassed:
+            raise self._timeout(method, path)
+        except transport.EncodingError as exc:
             raise self._error(errors.EMMalformedResponseError, str(exc), method, path, status=response.status_code)
-        length = response.headers.get('Content-Length')
-        if inflater.mode is None and length and length.strip().isdigit() and int(length) > self._max_bytes:
-            raise self._too_large(method, path, response.status_code, announced=int(length))
-        chunks = []
-        total = 0
-        try:
-            for raw in response.raw.stream(_CHUNK, decode_content=False):
-                if deadline.check():
-                    raise self._timeout(method, path)
-                for piece in inflater.feed(raw):
-                    total += len(piece)
-                    if total > self._max_bytes:
-                        raise _TooLarge()
-                    chunks.append(piece)
-            inflater.finish()
-        except _TooLarge:
-            raise self._too_large(method, path, response.status_code)
-        except wire.BodyError as exc:
-            raise self._error(errors.EMMalformedResponseError, str(exc), method, path, status=response.status_code)
-        return b''.join(chunks)
 
     def _pause(self, attempt, retry_after, method, path, why, budget):
         """Wait before the next try; False (do not retry) when the retry budget of this read is spent."""
@@ -913,9 +680,9 @@ class EMClient:
         self._sleep(delay)
         return True
 
-    def _parse(self, response, method, path):
+    def _parse(self, response, method, path, notes=None):
         try:
-            return wire.parse_body(response.content, response.headers.get('Content-Type'))
+            return wire.parse_body(response.content, response.headers.get('Content-Type'), notes)
         except wire.BodyError as exc:
             snippet = ''
             if response.content:
@@ -930,11 +697,13 @@ class EMClient:
         server_message = wire.error_message(response.content, response.headers.get('Content-Type'))
         reason = self._redactor.clean(response.reason or '', 100)
         common = dict(status=status, server_message=server_message)
+        user = self._redactor.clean(self.username, 200)
         if status == 401:
-            what = 'the credentials were refused' if logon else 'the session token was refused again after a fresh logon'
-            return self._error(errors.EMAuthenticationError, what, method, path, **common)
+            what = ('the credentials of user "%s" were refused' % user if logon
+                    else 'the session token was refused again after a fresh logon as user "%s"' % user)
+            return self._error(errors.EMAuthenticationError, what, method, path, username=self.username, **common)
         if status == 403:
-            return self._error(errors.EMPermissionError, 'access denied for user "%s"' % self.username,
+            return self._error(errors.EMPermissionError, 'access denied for user "%s"' % user,
                                method, path, **common)
         if status == 404:
             if logon:
@@ -942,7 +711,7 @@ class EMClient:
                     errors.EMNotFoundError, 'no Enterprise Manager REST API at %s' % self.base_url, method, path,
                     hint='Is port %d the Enterprise Manager REST API? EM listens on 9398 (HTTPS); 9419 is the '
                          'Veeam Backup & Replication REST API, which this collection does not speak.' % self.port,
-                    **common)
+                    options=['host', 'port'], **common)
             return self._error(errors.EMNotFoundError, 'not found', method, path, **common)
         if status == 415 and logon:
             return self._error(errors.EMAPIError, 'the logon was refused as an unsupported media type',
@@ -951,7 +720,7 @@ class EMClient:
             location = self._redactor.clean(response.headers.get('Location') or 'nowhere', 300)
             return self._error(errors.EMAPIError, 'redirected to %s (not followed)' % location, method, path, hint=(
                 'Point host and port at Enterprise Manager itself; a redirect usually means a proxy or the '
-                'wrong scheme (http vs https).'), **common)
+                'wrong scheme (http vs https).'), options=['host', 'port'], **common)
         return self._error(errors.EMAPIError, '%s %s' % (status, reason) if reason else 'request failed',
                            method, path, **common)
 
@@ -965,7 +734,9 @@ class EMClient:
         reason = self._redactor.clean(_reason(exc), 300)
         lowered = reason.lower()
         hint = None
+        options = None
         if 'wrong version number' in lowered or 'record layer failure' in lowered or 'packet length too long' in lowered:
+            options = ['host', 'port']
             hint = ('The port did not answer with TLS: it speaks plain HTTP, or it is not Enterprise Manager. '
                     'EM serves its REST API over HTTPS on 9398; check port, and https:// or http:// in host. '
                     'This is not a certificate problem.')
@@ -979,9 +750,10 @@ class EMClient:
             elif 'expired' in lowered:
                 hint = 'The certificate of Enterprise Manager has expired: renew it.'
         elif 'eof' in lowered or 'reset' in lowered or 'handshake' in lowered:
+            options = ['host', 'port']
             hint = ('The TLS handshake did not complete: check that port %d is Enterprise Manager\'s HTTPS port, '
                     'and that no proxy or firewall in between interferes with TLS.' % self.port)
-        return self._error(errors.EMTLSError, 'TLS failed: %s' % reason, method, path, hint=hint)
+        return self._error(errors.EMTLSError, 'TLS failed: %s' % reason, method, path, hint=hint, options=options)
 
     def _timeout(self, method, path):
         return self._error(
@@ -1001,12 +773,13 @@ class EMClient:
             'the answer is larger than max_response_size, %d MiB after decompression%s; it was not read further'
             % (self.max_response_size, size), method, path, status=status)
 
-    def _error(self, cls, message, method=None, path=None, status=None, server_message=None, hint=None):
+    def _error(self, cls, message, method=None, path=None, status=None, server_message=None, hint=None, options=None,
+               username=None, kind=None):
         """An error of ``cls`` whose every text has been redacted and cleaned."""
         clean = self._redactor.clean
         return cls(clean(message, 4 * QUOTE_LIMIT), method=method, path=self._display(path) if path else None,
                    status=status, server_message=clean(server_message) if server_message else None,
-                   hint=clean(hint, 2 * QUOTE_LIMIT) if hint else None)
+                   hint=clean(hint, 2 * QUOTE_LIMIT) if hint else None, options=options, username=username, kind=kind)
 
     def _warn(self, message):
         self._warn_callback(self._redactor.clean(message, 4 * QUOTE_LIMIT))
@@ -1024,8 +797,10 @@ if HAS_REQUESTS:
     # What a broken connection raises while the body streams (urllib3's own errors, not requests').
     _HTTPErrors = (http.client.HTTPException, urllib3.exceptions.HTTPError)
     _TIMEOUTS = (requests.exceptions.Timeout, socket.timeout, urllib3.exceptions.TimeoutError)
+    # A host name that does not resolve (urllib3 2 wraps the resolver's error in its own).
+    _NAME_ERRORS = (socket.gaierror, getattr(urllib3.exceptions, 'NameResolutionError', socket.gaierror))
 else:  # pragma: no cover
-    _HTTPErrors = _TIMEOUTS = ()
+    _HTTPErrors = _TIMEOUTS = _NAME_ERRORS = ()
 
 
 def _seconds(value):
@@ -1092,6 +867,28 @@ def _retry_after_seconds(value):
         return None
 
 
+def _causes(exc, limit=12):
+    """``exc`` and the exceptions it wraps (urllib3 and requests nest them in args, reason and causes)."""
+    seen = []
+    todo = [exc]
+    while todo and len(seen) < limit:
+        current = todo.pop(0)
+        if not isinstance(current, BaseException) or any(current is known for known in seen):
+            continue
+        seen.append(current)
+        todo.append(getattr(current, 'reason', None))
+        todo.extend(arg for arg in getattr(current, 'args', ()) if isinstance(arg, BaseException))
+        todo.extend((current.__cause__, current.__context__))
+    return seen
+
+
+# How urllib3 names a connection or a pool in its messages ("HTTPSConnection(host='em', port=9398): ",
+# "<urllib3.connection.HTTPSConnection object at 0x...>: "), and where in its C source ssl failed
+# ("(_ssl.c:1006)"): these are for programmers, not for people.
+_LIBRARY_OBJECT = re.compile(r'<[\w.]+ object at 0x[0-9a-fA-F]+>:\s*|\b\w*(?:Connection|Pool)\w*\([^()]*\):\s*'
+                             r'|\s*\(_ssl\.c:\d+\)')
+
+
 def _reason(exc):
     """The innermost useful text of a requests exception (urllib3 wraps the socket or ssl error twice)."""
     inner = exc.args[0] if exc.args else exc
@@ -1099,8 +896,5 @@ def _reason(exc):
     args = getattr(inner, 'args', ())
     if args and isinstance(args[-1], BaseException):
         inner = args[-1]
-    text = str(inner)
-    # urllib3 prefixes "<urllib3.connection.HTTPSConnection object at 0x...>: "; the reader needs the rest.
-    if text.startswith('<') and '>: ' in text:
-        text = text.split('>: ', 1)[1]
-    return text or type(exc).__name__
+    text = _LIBRARY_OBJECT.sub('', str(inner)).strip()
+    return text or 'the connection broke without a reason given'

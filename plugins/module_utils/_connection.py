@@ -29,7 +29,7 @@ from . import _client
 SESSION_OPTIONS = {
     'url': dict(type='str', required=True),
     'token': dict(type='str', required=True, no_log=True),
-    'session_id': dict(type='str', required=True),
+    'session_id': dict(type='str', required=True, no_log=True),
     'validate_certs': dict(type='bool', default=True),
     'ca_path': dict(type='path'),
 }
@@ -70,11 +70,33 @@ def missing_connection_options(params):
 
 def check_connection_options(params):
     """Values an argument spec cannot check; returns an error message naming the option, or None."""
+    return connection_problem(params)[0]
+
+
+def connection_problem(params):
+    """``(message, options)``: what is wrong with the connection options and the names of the options it
+    concerns, or ``(None, [])``."""
     session = params.get('session')
     if not session:
         problem = missing_connection_options(params)
         if problem:
-            return problem
+            return problem, [name for name in REQUIRED if params.get(name) is None]
+    problem = _value_problem(params, session)
+    if problem is None:
+        return None, []
+    return problem, options_named_in(problem)
+
+
+def options_named_in(message):
+    """The connection options an input message concerns: the one it starts with (``port: ...``), both of
+    username and password when one is missing beside the other; else none."""
+    if ': required along with ' in message:
+        return ['username', 'password']
+    named = message.split(':', 1)[0]
+    return [named] if named in CONNECTION_OPTIONS else []
+
+
+def _value_problem(params, session):
     if params.get('host') is not None and not params['host'].strip():
         return 'host: must not be empty'
     if params.get('host') is not None:

@@ -26,7 +26,7 @@ from . import _client as em_client
 from . import _compliance as compliance
 from ._conditions import session_conditions
 from ._gather import gather
-from ._connection import CONNECTION_OPTIONS, check_connection_options, client_from_params
+from ._connection import CONNECTION_OPTIONS, client_from_params, connection_problem, options_named_in
 from . import _errors as errors
 from . import _wire as wire
 from ._query import Condition, parse_uid
@@ -116,6 +116,23 @@ def uid_condition(field, uid_type, option):
     return convert
 
 
+def fail_input(module, problem, options=None):
+    """Fail on bad input; with ``em_error`` when the problem concerns connection options (see ``fail_em``)."""
+    options = options_named_in(problem) if options is None else options
+    if options:
+        module.fail_json(msg=problem, em_error=errors.em_error('input', options))
+    module.fail_json(msg=problem)
+
+
+def fail_em(module, exc):
+    """Fail with an error of the client: its message, the error as data, and ``em_error``.
+
+    ``em_error`` is for programs (the role words its own hint from it): ``kind`` (one of ``errors.KINDS``),
+    ``options`` (the connection options the problem concerns) and, for ``authentication``, ``username``.
+    """
+    module.fail_json(msg=str(exc), error=exc.to_dict(), em_error=exc.as_em_error())
+
+
 def run_info_module(spec):
     """The whole life of an info module: validate, log on, read, log out, exit."""
     resource = spec.resource
@@ -128,7 +145,7 @@ def run_info_module(spec):
     _require_libraries(module)
 
     params = module.params
-    problem = check_connection_options(params)
+    problem, options = connection_problem(params)
     if params.get('limit') is not None and params['limit'] < 0:
         problem = problem or 'limit: must not be negative, got %d' % params['limit']
     if params['page_size'] < 1:
@@ -143,7 +160,7 @@ def run_info_module(spec):
     except ValueError as exc:
         problem = problem or str(exc)
     if problem:
-        module.fail_json(msg=problem)
+        fail_input(module, problem, options or [])
 
     items = []
     try:
@@ -159,9 +176,9 @@ def run_info_module(spec):
                                       page_size=params['page_size'],
                                       limit=params.get('limit')))
     except errors.EMError as exc:
-        module.fail_json(msg=str(exc), error=exc.to_dict())
+        fail_em(module, exc)
     except ValueError as exc:
-        module.fail_json(msg=str(exc))
+        fail_input(module, str(exc))
     module.exit_json(changed=False, **{spec.result_key: items})
 
 
@@ -187,7 +204,7 @@ def run_compliance_module():
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     _require_libraries(module)
     params = module.params
-    problem = check_connection_options(params)
+    problem, named = connection_problem(params)
     if not problem and params['page_size'] < 1:
         problem = 'page_size: must be at least 1, got %d' % params['page_size']
     options = None
@@ -197,7 +214,7 @@ def run_compliance_module():
         except ValueError as exc:
             problem = str(exc)
     if problem:
-        module.fail_json(msg=problem)
+        fail_input(module, problem, named)
 
     try:
         with client_from_params(params, module.warn) as em:
@@ -205,9 +222,9 @@ def run_compliance_module():
             em_name = params.get('host') or em.host_name
         report = compliance.build_report(data, options, em=em_name)
     except errors.EMError as exc:
-        module.fail_json(msg=str(exc), error=exc.to_dict())
+        fail_em(module, exc)
     except ValueError as exc:  # NoDataError, or a value EM sent that could not be read
-        module.fail_json(msg=str(exc))
+        fail_input(module, str(exc))
     module.exit_json(changed=False, report=report)
 
 
@@ -231,13 +248,13 @@ def run_logon_session_module():
     params = module.params
     present = params['state'] == 'present'
     if present and params.get('session'):
-        module.fail_json(msg='session: only with state=absent; state=present opens a new logon session from host, '
-                             'username and password')
+        fail_input(module, 'session: only with state=absent; state=present opens a new logon session from host, '
+                           'username and password')
     if not present and not params.get('session'):
-        module.fail_json(msg='session: required with state=absent (the session state=present returned)')
-    problem = check_connection_options(params)
+        fail_input(module, 'session: required with state=absent (the session state=present returned)')
+    problem, options = connection_problem(params)
     if problem:
-        module.fail_json(msg=problem)
+        fail_input(module, problem, options)
     try:
         if present:
             with client_from_params(params, module.warn) as em:
@@ -254,7 +271,7 @@ def run_logon_session_module():
             except (errors.EMAuthenticationError, errors.EMNotFoundError):
                 logged_out = False
     except errors.EMError as exc:
-        module.fail_json(msg=str(exc), error=exc.to_dict())
+        fail_em(module, exc)
     except ValueError as exc:
-        module.fail_json(msg=str(exc))
+        fail_input(module, str(exc))
     module.exit_json(changed=False, logged_out=logged_out)

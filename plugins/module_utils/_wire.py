@@ -38,10 +38,33 @@ BOM = u'\ufeff'
 # EM's answers nest about eight levels and hold tens of thousands of values at most.
 MAX_DEPTH = 64
 MAX_NODES = 1000000
+# EM's answers use a few hundred different names (elements, attributes, JSON keys). A name costs memory
+# each time it is new, and a hostile body can make every name new: more than this many are refused.
+MAX_NAMES = 4096
+# EM's longest tags (an item with its links' attributes) are well under a kilobyte.
+MAX_TAG_LENGTH = 65536
+_LONG_TAG = re.compile(u'<[^<>]{%d}' % MAX_TAG_LENGTH)
 
 _SNAKE_1 = re.compile(r'([A-Z]+)([A-Z][a-z])')
 _SNAKE_2 = re.compile(r'([a-z0-9])([A-Z])')
 _SNAKE_CACHE = {}
+_SNAKE_CACHE_SIZE = 4096
+# What a body may cost in memory once parsed, in bytes per byte of its text (the text itself and its bytes
+# come on top). Parsed values cost far more than their text: about 400 bytes for an XML element and 170
+# for an attribute (xmltodict's tree and ours), 300 for a JSON object or array and 60 for a JSON value.
+# Before parsing, the body's elements, attributes, objects and values are counted from the characters
+# that open or separate them (an upper bound), and a body whose estimate exceeds this is refused: a page
+# under max_response_size then peaks at about ten times its size, however it is packed (new names are
+# bounded apart, by MAX_NAMES). EM's own pages estimate at 4 to 9.
+MAX_COST_PER_BYTE = 12
+_CONTAINER_COST = 400
+_ATTRIBUTE_COST = 170
+_JSON_CONTAINER_COST = 300
+_JSON_VALUE_COST = 60
+# A lone UTF-16 surrogate (JSON may escape one, "\ud83d", but it is no character and cannot be encoded).
+_SURROGATE = re.compile(u'[\ud800-\udfff]')
+_SURROGATE_ESCAPE = re.compile(r'\\u[dD][89a-fA-F]')
+REPLACEMENT = u'\ufffd'
 
 
 class BodyError(ValueError):
@@ -53,7 +76,8 @@ def snake(name):
     cached = _SNAKE_CACHE.get(name)
     if cached is None:
         cached = _SNAKE_2.sub(r'\1_\2', _SNAKE_1.sub(r'\1_\2', name)).replace('-', '_').lower()
-        _SNAKE_CACHE[name] = cached
+        if len(_SNAKE_CACHE) < _SNAKE_CACHE_SIZE:  # EM uses a few hundred names; a hostile body, any number
+            _SNAKE_CACHE[name] = cached
     return cached
 
 
@@ -67,12 +91,14 @@ def decode_text(content):
     return content[1:] if content.startswith(BOM) else content
 
 
-def parse_body(content, content_type=None):
+def parse_body(content, content_type=None, notes=None):
     """Parse an XML or JSON body into the common tree. The content type decides; else the first character.
 
     Returns ``(root_name, tree)``: the XML root element's name (None for JSON) and the tree. Bodies that
-    nest deeper than ``MAX_DEPTH``, hold more than ``MAX_NODES`` values, or (JSON) hold a non-finite number
-    raise BodyError naming where; nothing here recurses without a bound.
+    nest deeper than ``MAX_DEPTH``, hold more than ``MAX_NODES`` values, would cost more memory than
+    ``MAX_COST_PER_BYTE`` allows, or (JSON) hold a non-finite number raise BodyError naming where; nothing
+    here recurses without a bound. A lone surrogate escaped in JSON (``\\ud83d``) is read as U+FFFD, and a
+    sentence saying so is appended to ``notes`` (a list) when given.
     """
     text = decode_text(content).strip()
     if not text:
@@ -80,22 +106,40 @@ def parse_body(content, content_type=None):
     content_type = (content_type or '').lower()
     is_json = 'json' in content_type or ('xml' not in content_type and text[0] in '{[')
     if is_json:
-        if text.count('{') + text.count('[') + text.count(',') > MAX_NODES:
-            raise BodyError('the body holds more than %d values, far more than any EM answer' % MAX_NODES)
+        containers = text.count('{') + text.count('[')
+        values = text.count(':') + text.count(',')
+        # null, true and false are shared objects: they cost no more than the slot that holds them.
+        shared = text.count('null') + text.count('true') + text.count('false')
+        _check_size(text, containers, values,
+                    containers * _JSON_CONTAINER_COST + max(0, values - shared) * _JSON_VALUE_COST)
+        # Lone surrogates can only come escaped (the text is valid UTF-8): replace them only in a body with escapes.
+        replaced = [0] if _SURROGATE_ESCAPE.search(text) else None
         try:
-            data = json.loads(text, parse_constant=_NonFinite, parse_float=_float)
+            data = json.loads(text, parse_constant=_NonFinite, parse_float=_float, object_pairs_hook=_KeyCounter())
+        except _Located as exc:
+            raise exc.body_error()
         except RecursionError:
             raise BodyError('the body nests deeper than %d levels' % MAX_DEPTH)
         except ValueError as exc:
             raise BodyError('the body is not valid JSON (%s)' % exc)
+        del text
         try:
-            return None, _from_json(data, 0)
+            tree = _from_json(data, 0, replaced)
         except _Located as exc:
             raise exc.body_error()
+        if replaced and replaced[0] and notes is not None:
+            notes.append('%d lone UTF-16 surrogate(s) escaped in the JSON (\\uD800-\\uDFFF without its pair), which '
+                         'are no characters, were read as U+FFFD' % replaced[0])
+        return None, tree
     if not HAS_XMLTODICT:  # pragma: no cover - modules check this before any request
         raise BodyError('xmltodict is needed to read XML')
-    if text.count('<') > 2 * MAX_NODES:
-        raise BodyError('the body holds more than %d elements, far more than any EM answer' % MAX_NODES)
+    elements = text.count('<') - text.count('</')
+    attributes = text.count('=')
+    _check_size(text, elements, attributes, elements * _CONTAINER_COST + attributes * _ATTRIBUTE_COST)
+    if _LONG_TAG.search(text):
+        # expat hands over all the attributes of an element at once: one huge tag costs before any check.
+        raise BodyError('the body holds a tag longer than %d characters, far longer than any EM answer\'s'
+                        % MAX_TAG_LENGTH)
     guard = _ExpatGuard()
     try:
         data = xmltodict.parse(text, disable_entities=True, expat=guard)
@@ -111,6 +155,30 @@ def parse_body(content, content_type=None):
     except _Located as exc:
         exc.path.insert(0, root_name.split(':')[-1])
         raise exc.body_error()
+
+
+def _check_size(text, containers, values, cost):
+    """Refuse a body whose elements or objects and attributes or values would cost too much once parsed."""
+    if containers + values > MAX_NODES:
+        raise BodyError('the body holds more than %d elements, attributes or values, far more than any EM answer'
+                        % MAX_NODES)
+    if cost > MAX_COST_PER_BYTE * max(len(text), 4096):
+        raise BodyError('the body packs %d elements or objects and %d attributes or values into %d characters, '
+                        'far denser than any EM answer; it was not parsed' % (containers, values, len(text)))
+
+
+class _KeyCounter:
+    """json.loads' object_pairs_hook: builds each object as usual, and stops at too many different keys."""
+
+    def __init__(self):
+        self.names = set()
+
+    def __call__(self, pairs):
+        names = self.names
+        names.update(key for key, dummy in pairs)
+        if len(names) > MAX_NAMES:
+            raise _Located('more than %d different keys' % MAX_NAMES)
+        return dict(pairs)
 
 
 class _Located(Exception):
@@ -155,6 +223,7 @@ class _GuardedParser:
     def __init__(self, parser):
         self.__dict__['_parser'] = parser
         self.__dict__['_path'] = []
+        self.__dict__['_names'] = set()
 
     def __getattr__(self, name):
         return getattr(self._parser, name)
@@ -163,11 +232,18 @@ class _GuardedParser:
         if name == 'StartElementHandler':
             path = self._path
 
+            names = self._names
+
             def start(name, attrs, handler=value):
                 path.append(name)
                 if len(path) > MAX_DEPTH:
                     raise _Located('elements nested deeper than %d levels' % MAX_DEPTH,
                                    [part.split(':')[-1] for part in path[:MAX_DEPTH]] + ['...'])
+                names.add(name)
+                names.update(attrs[::2] if isinstance(attrs, list) else attrs)
+                if len(names) > MAX_NAMES:
+                    raise _Located('more than %d different element and attribute names' % MAX_NAMES,
+                                   [part.split(':')[-1] for part in path])
                 return handler(name, attrs)
             value = start
         elif name == 'EndElementHandler':
@@ -190,16 +266,24 @@ def _join_path(parts):
     return text
 
 
-def _from_json(value, depth):
+def _from_json(value, depth, replaced=None):
+    """The common tree of a parsed JSON value. It empties ``value`` as it goes, so the two trees never both
+    exist whole; ``replaced`` (a one-item list) counts the lone surrogates replaced, or is None when the
+    body escapes none."""
     if isinstance(value, dict):
         if depth >= MAX_DEPTH:
             raise _Located('objects nested deeper than %d levels' % MAX_DEPTH)
         tree = {}
-        for key, child in value.items():
+        for key in list(value):
+            child = value.pop(key)
+            name = key
+            if replaced is not None and _SURROGATE.search(key):
+                name = _SURROGATE.sub(REPLACEMENT, key)
+                replaced[0] += 1
             try:
-                tree[snake(key)] = _from_json(child, depth + 1)
+                tree[snake(name)] = _from_json(child, depth + 1, replaced)
             except _Located as exc:
-                exc.path.insert(0, key)
+                exc.path.insert(0, name)
                 raise
         return tree
     if isinstance(value, list):
@@ -207,21 +291,27 @@ def _from_json(value, depth):
             raise _Located('arrays nested deeper than %d levels' % MAX_DEPTH)
         items = []
         for index, child in enumerate(value):
+            value[index] = None
             try:
-                items.append(_from_json(child, depth + 1))
+                items.append(_from_json(child, depth + 1, replaced))
             except _Located as exc:
                 exc.path.insert(0, '[%d]' % (index + 1))
                 raise
         return items
     if isinstance(value, _NonFinite):
         raise _Located('%s, a number that is not finite' % value.text)
+    if replaced is not None and isinstance(value, str) and _SURROGATE.search(value):
+        replaced[0] += len(_SURROGATE.findall(value))
+        return _SURROGATE.sub(REPLACEMENT, value)
     return value
 
 
 def _from_xml(value, depth):
+    """The common tree of xmltodict's; it empties ``value`` as it goes (see ``_from_json``)."""
     if isinstance(value, list):
         items = []
         for index, child in enumerate(value):
+            value[index] = None
             try:
                 items.append(_from_xml(child, depth))
             except _Located as exc:
@@ -233,7 +323,8 @@ def _from_xml(value, depth):
     if depth > MAX_DEPTH:
         raise _Located('elements nested deeper than %d levels' % MAX_DEPTH)
     tree = {}
-    for key, child in value.items():
+    for key in list(value):
+        child = value.pop(key)
         if key.startswith('@xmlns'):
             continue
         if key == '#text':

@@ -3,6 +3,7 @@
 # pylint: disable=consider-using-f-string,redefined-outer-name
 
 import base64
+import http.cookiejar as http_cookiejar
 import json
 import math
 import os
@@ -77,6 +78,9 @@ class Client:
     """A tiny EM client bound to a simulator; all clients share one keep-alive connection pool."""
 
     http = requests.Session()
+    # The token goes in its header (a test sends the cookie itself when it wants one): the simulator, like EM,
+    # reads a token cookie before the header.
+    http.cookies.set_policy(http_cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
     def __init__(self, simulator, token=None):
         self.sim = simulator
@@ -364,6 +368,21 @@ def test_token_required_and_logout(sim):
     assert other.request("DELETE", "/api/logonSessions/" + session_id).status_code == 404
 
 
+def test_the_token_cookie_is_set_and_read_before_the_header(sim):
+    """Like EM: the logon sets the token as a cookie, and a request with both is judged by the cookie."""
+    one, two = Client(sim), Client(sim)
+    resp = one.logon()
+    assert resp.headers["Set-Cookie"] == "X-RestSvcSessionId=%s; Path=/api" % one.token
+    two.logon()
+    params = {"type": "BackupServer"}
+    assert one.get("/api/query", params=params, headers={"Cookie": "X-RestSvcSessionId=" + two.token}).status_code == 200
+    assert one.get("/api/query", params=params, headers={"Cookie": "X-RestSvcSessionId=bm9wZQ=="}).status_code == 401
+    assert Client(sim).get("/api/query", params=params, headers={"Cookie": "X-RestSvcSessionId=" + two.token}).status_code == 200
+    assert [entry["cookie"] for entry in sim.request_log()[-3:]] == [True, True, True]
+    for client in (one, two):
+        client.request("DELETE", "/api/logonSessions/" + base64.b64decode(client.token).decode("ascii"))
+
+
 def test_token_idle_expiry(sim):
     """A token idle for longer than token_idle_timeout gets 401; use refreshes the timer."""
     sim.set_config(token_idle_timeout=0.25)
@@ -609,7 +628,7 @@ def test_control_endpoints_and_log_has_no_secrets(sim):
     one.query({"type": "CdpReplicaSession", "filter": "State==Working"})
     log = requests.get(base + "/_sim/log", verify=sim.ca_path, timeout=5).json()
     assert [e["status"] for e in log] == [201, 401, 201, 200]
-    assert set(log[0]) == {"method", "path", "query", "status", "accept", "duration_ms"}
+    assert set(log[0]) == {"method", "path", "query", "status", "accept", "cookie", "duration_ms"}
     assert log[3]["query"] == {"type": "CdpReplicaSession", "filter": "State==Working"}
     text = json.dumps(log, ensure_ascii=False)
     for secret in SECRETS + [one.token, "Authorization", "Basic "]:

@@ -477,7 +477,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         params, names = _query_params(parts.query)
         entry = {"method": method, "path": path, "query": {names[k]: v for k, v in params.items()}, "status": None, "accept": self.headers.get("Accept"),
-                 "duration_ms": 0.0}
+                 "cookie": self.cookie_token() is not None, "duration_ms": 0.0}
         if not (path == "/api" or path.startswith("/api/")):
             entry["status"] = self.send_api(404, None, "Not found: %s" % path)
             self.finish_entry(entry, started, record=False)
@@ -616,11 +616,24 @@ class _Handler(BaseHTTPRequestHandler):
             raise unauthorized
         token, session_id, name = result
         doc = render.logon_document(base, name, session_id, self.sim.config["json_style"], self.wants_json())
-        return 201, doc, {"X-RestSvcSessionId": token, "Location": "%s/logonSessions/%s" % (base, session_id)}
+        # EM also sets the token as a cookie, and a client that keeps cookies sends it back.
+        return 201, doc, {"X-RestSvcSessionId": token, "Location": "%s/logonSessions/%s" % (base, session_id),
+                          "Set-Cookie": "X-RestSvcSessionId=%s; Path=/api" % token}
+
+    def cookie_token(self):
+        """The token of an X-RestSvcSessionId cookie, or None."""
+        for header in self.headers.get_all("Cookie") or ():
+            for pair in header.split(";"):
+                name, sep, value = pair.strip().partition("=")
+                if sep and name.strip() == "X-RestSvcSessionId":
+                    return value.strip()
+        return None
 
     def authenticate(self):
-        """The session of the X-RestSvcSessionId header, or 401."""
-        token = (self.headers.get("X-RestSvcSessionId") or "").strip()
+        """The session of the token, or 401: the cookie's when there is one (EM ignores the header then)."""
+        token = self.cookie_token()
+        if token is None:
+            token = (self.headers.get("X-RestSvcSessionId") or "").strip()
         session = self.sim.session_for(token) if token else None
         if session is None:
             raise ApiError(401, "Unauthorized: the X-RestSvcSessionId header is missing, unknown or expired",

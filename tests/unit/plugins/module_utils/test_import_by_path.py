@@ -30,7 +30,7 @@ from emsim.dataset import generate  # noqa: E402  pylint: disable=wrong-import-p
 from emsim.server import Simulator  # noqa: E402  pylint: disable=wrong-import-position
 
 # Every file of the client side: the module runner (_info_module.py) is the only one allowed to use ansible.
-CLIENT_SIDE = ('_client', '_connection', '_errors', '_query', '_resources', '_wire')
+CLIENT_SIDE = ('_client', '_connection', '_errors', '_query', '_redact', '_resources', '_transport', '_untrusted', '_wire')
 
 SCRIPT = r'''
 import importlib.abc, importlib.util, json, sys

@@ -20,6 +20,7 @@ import yaml
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.veeam.enterprise_manager.plugins.doc_fragments import connection
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _connection as connection_utils
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _info_module as info_module
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _resources as res
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils._query import build_filter
@@ -98,13 +99,16 @@ def test_session_suboptions_are_documented_as_specified():
         assert 'fallback' not in option
 
 
-def test_only_the_password_and_the_session_token_are_no_log():
+def test_only_the_password_and_the_session_token_and_id_are_no_log():
     argument_spec = spec()
     assert argument_spec['password']['no_log'] is True
     assert [name for name, option in argument_spec.items() if option.get('no_log')] == ['password']
-    assert [name for name, option in argument_spec['session']['options'].items() if option.get('no_log')] == ['token']
+    assert [name for name, option in argument_spec['session']['options'].items()
+            if option.get('no_log')] == ['token', 'session_id']
     assert 'Never shown in output or logs.' in ' '.join(fragment()['options']['password']['description'])
     assert 'Never shown in output or logs.' in ' '.join(fragment()['options']['session']['suboptions']['token']['description'])
+    assert 'Never shown in output or logs' in ' '.join(
+        fragment()['options']['session']['suboptions']['session_id']['description'])
 
 
 @pytest.mark.parametrize('name', sorted(info_module.connection_argument_spec()))
@@ -180,7 +184,7 @@ def good_params(**changes):
     ({'username': ' '}, 'username: must not be empty'),
 ])
 def test_check_connection_options(changes, message):
-    assert info_module.check_connection_options(good_params(**changes)) == message
+    assert connection_utils.check_connection_options(good_params(**changes)) == message
 
 
 # --------------------------------------------------------------------------- session filter options and conditions

@@ -16,6 +16,8 @@ import zlib
 import pytest
 
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _client as client
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _redact as redact
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _transport as transport
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _resources as res
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _wire as wire
 
@@ -89,7 +91,7 @@ TOKEN = 'YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXo='
 
 
 def redactor():
-    red = client.Redactor()
+    red = redact.Redactor()
     red.add(PASSWORD, username='DOMAIN\\user')
     red.add(TOKEN)
     return red
@@ -113,7 +115,7 @@ def test_every_form_of_a_secret_is_redacted(form):
     text = 'before %s after' % form
     cleaned = redactor().clean(text)
     assert form not in cleaned
-    assert cleaned.startswith('before ') and cleaned.endswith(' after') and client.REDACTED in cleaned
+    assert cleaned.startswith('before ') and cleaned.endswith(' after') and redact.REDACTED in cleaned
 
 
 def test_a_secret_split_by_control_characters_is_redacted_once_joined():
@@ -122,7 +124,7 @@ def test_a_secret_split_by_control_characters_is_redacted_once_joined():
 
 
 def test_a_token_with_cr_lf_is_redacted_raw_and_escaped():
-    red = client.Redactor()
+    red = redact.Redactor()
     token = 'abc\r\n def-0123456789'
     red.add(token)
     for shown in (token, repr(token)[1:-1], "b'%s'" % repr(token)[1:-1]):
@@ -130,7 +132,7 @@ def test_a_token_with_cr_lf_is_redacted_raw_and_escaped():
 
 
 def test_quoted_text_loses_control_characters_and_escapes_and_is_cut():
-    red = client.Redactor()
+    red = redact.Redactor()
     text = u'\x1b[2J\x1b]0;title\x07ok\x00\x08\u202eevil\r\nnext\tline ' + 'x' * 3000
     cleaned = red.clean(text)
     assert cleaned.startswith('okevil next line xxx')
@@ -143,20 +145,25 @@ def test_returned_values_are_redacted_deeply():
     red = redactor()
     item = {'name': 'x %s y' % TOKEN, 'links': [{'href': TOKEN}], 'progress': 5}
     assert red.any_in(['a', item['name']])
-    assert red.value(item) == {'name': 'x %s y' % client.REDACTED, 'links': [{'href': client.REDACTED}], 'progress': 5}
+    assert red.value(item) == {'name': 'x %s y' % redact.REDACTED, 'links': [{'href': redact.REDACTED}], 'progress': 5}
     assert not red.any_in(['nothing secret here'])
 
 
-def test_short_secrets_are_not_redacted():
-    red = client.Redactor()
-    red.add('ab')
+def test_short_secrets_are_redacted_only_where_they_stand_as_a_value():
+    red = redact.Redactor()
+    red.add('ab', username='me')
     assert red.clean('https://ab') == 'https://ab'
+    assert red.clean('a table about abba') == 'a table about abba'
+    for text in ('X-Header: ab', '{"password": "ab"}', 'https://me:ab@em', 'password=ab&next=1', "'ab'", 'ab'):
+        assert 'ab' not in red.clean(text).replace('********', ''), text
+    basic = base64.b64encode(b'me:ab').decode('ascii')
+    assert red.clean('Authorization: Basic %s' % basic) == 'Authorization: Basic ********'
 
 
 # --------------------------------------------------------------------------- decompression in bounded steps
 
 def inflate(encoding, data, feed_size=997):
-    inflater = client._Inflater(encoding)  # pylint: disable=protected-access
+    inflater = transport.Inflater(encoding)
     pieces = []
     for start in range(0, len(data), feed_size):
         pieces.extend(inflater.feed(data[start:start + feed_size]))
@@ -185,7 +192,7 @@ def test_inflating_gives_the_body_back(encoding, compress):
 def test_a_bomb_comes_out_in_pieces_of_at_most_64_kib():
     bomb = gzip.compress(b'\0' * (8 * 1024 * 1024))
     pieces = []
-    inflater = client._Inflater('gzip')  # pylint: disable=protected-access
+    inflater = transport.Inflater('gzip')
     for piece in inflater.feed(bomb):
         pieces.append(len(piece))
         if len(pieces) > 10:
@@ -200,7 +207,7 @@ def test_a_bomb_comes_out_in_pieces_of_at_most_64_kib():
     ('gzip', gzip.compress(b'x' * 1000)[:-20], 'ends before its compressed stream does'),
 ])
 def test_bad_encodings(encoding, data, words):
-    with pytest.raises(wire.BodyError, match=words):
+    with pytest.raises(transport.EncodingError, match=words):
         inflate(encoding, data)
 
 
@@ -235,16 +242,23 @@ def test_pause_never_waits_past_the_caps():
 # --------------------------------------------------------------------------- parsing
 
 @pytest.mark.parametrize('body, words', [
-    ('[' * 5000 + ']' * 5000, 'nests deeper than 64 levels'),
+    ('[' * 100 + ']' * 100, 'arrays nested deeper than 64 levels'),
+    ('[' * 5000 + ']' * 5000, 'far denser than any EM answer'),
     ('[' * 70 + ']' * 70, '[1][1][1][1][1][1]'),
     ('{"a":' * 65 + '1' + '}' * 65, 'a/a/a/a/a/a/...(55 levels).../a/a/a holds objects nested deeper than 64 levels'),
-    ('<a>' * 100000 + '</a>' * 100000, 'elements nested deeper than 64 levels'),
+    ('<a>' * 100 + '</a>' * 100, 'elements nested deeper than 64 levels'),
+    ('<a>' * 100000 + '</a>' * 100000, 'far denser than any EM answer'),
     ('<a>' * 65 + '</a>' * 65, 'a/a/a/a/a/a/...'),
     ('{"X":NaN}', 'X holds NaN, a number that is not finite'),
     ('{"X":[1,Infinity]}', 'X[2] holds Infinity'),
     ('{"X":{"Y":-1e999}}', 'X/Y holds -1e999'),
-    ('[' + '0,' * 1000001 + '0]', 'more than 1000000 values'),
+    ('[' + '0,' * 1000001 + '0]', 'more than 1000000 elements, attributes or values'),
     ('<a>' + '<b/>' * 2000001 + '</a>', 'more than 1000000 elements'),
+    ('<a ' + ' '.join('x%d=""' % n for n in range(1000001)) + '/>', 'more than 1000000 elements, attributes'),
+    ('<a>' + ''.join('<b x%d="%s"/>' % (n, 'v' * 60) for n in range(5000)) + '</a>', 'more than 4096 different element'),
+    ('<a ' + ' '.join('x="%s"' % ('v' * 60) for n in range(2000)) + '/>', 'a tag longer than 65536 characters'),
+    ('{' + ','.join('"k%d":"%s"' % (n, 'v' * 40) for n in range(5000)) + '}', 'more than 4096 different keys'),
+    ('[' + ','.join('"x"' for n in range(100000)) + ']', 'far denser than any EM answer'),
     ('{"a":1' + '0' * 5000 + '}', 'not valid JSON'),
 ])
 def test_bodies_that_would_crash_a_naive_parser(body, words):
@@ -315,3 +329,21 @@ def test_a_link_name_that_is_not_text():
     item = {'uid': UID, 'links': [{'type': 'BackupServerReference', 'name': {'x': 1}}]}
     with pytest.raises(wire.BodyError, match='Name of its BackupServerReference link is an object'):
         wire.normalise_item(res.CDP_REPLICA_SESSION, item)
+
+
+def test_a_lone_surrogate_is_read_as_the_replacement_character_and_noted():
+    notes = []
+    root, tree = wire.parse_body(b'{"JobName": "Job \\ud83d tail", "Other": ["\\udc00x", "\\ud83d\\ude00"]}',
+                                 'application/json', notes)
+    assert tree == {'job_name': u'Job \ufffd tail', 'other': [u'\ufffdx', u'\U0001f600']}
+    assert len(notes) == 1 and '2 lone UTF-16 surrogate(s)' in notes[0]
+    notes = []
+    wire.parse_body(b'{"JobName": "Job \\ud83d\\ude00"}', 'application/json', notes)
+    assert notes == []
+
+
+def test_attributes_count_against_the_node_limit():
+    body = '<a ' + ' '.join('x%d=""' % n for n in range(600000)) + '>' + '<b/>' * 500000 + '</a>'
+    with pytest.raises(wire.BodyError) as caught:
+        wire.parse_body(body)
+    assert 'more than 1000000 elements, attributes or values' in str(caught.value)
