@@ -235,7 +235,7 @@ importer: build ## galaxy-importer on the tarball (fails on reported errors)
 
 # What a Galaxy user gets: the tarball installed with ansible-galaxy into build/installed, its tools/ holding only
 # sim.py, and the simulator's launcher tests run from the installed copy (start/stop, and `-- --healthy` passing
-# the role with every check and max_age 26h), as docs/testing.md tells users to start it.
+# the role with every check and max_age 26h), as docs/docsite/rst/testing.rst tells users to start it.
 INSTALLED_DIR := $(BUILD)/installed
 .PHONY: installed
 installed: build ## Install the tarball into build/installed and run the shipped simulator from there

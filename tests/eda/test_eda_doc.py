@@ -1,4 +1,4 @@
-"""docs/eda.md, section "Trying it against the simulator", run as written (issue 17): its shell blocks are
+"""docs/docsite/rst/eda.rst, section "Trying it against the simulator", run as written (issue 17): its shell blocks are
 taken from the page and run in order by bash, against the simulator that the page itself starts.
 
 Two differences, both said in the page: the project's shared .venv stands in for the fresh one the page
@@ -18,8 +18,8 @@ import sys
 
 from conftest import COLLECTION, TEST_INTERVAL_VARIABLE
 
-DOC = os.path.join(COLLECTION, 'docs', 'eda.md')
-SECTION = '## Trying it against the simulator'
+DOC = os.path.join(COLLECTION, 'docs', 'docsite', 'rst', 'eda.rst')
+SECTION = 'Trying it against the simulator'
 VENV_LINES = ('python3 -m venv /tmp/eda-try/venv && . /tmp/eda-try/venv/bin/activate',
               'pip install ansible-core ansible-rulebook requests xmltodict trustme')
 # The import name of each package of the pip line.
@@ -28,19 +28,24 @@ MODULES = {'ansible-core': 'ansible', 'ansible-rulebook': 'ansible_rulebook', 'r
 
 
 def section(text, title):
-    start = text.index(title)
-    end = text.find('\n## ', start + len(title))
-    return text[start:end if end != -1 else len(text)]
+    """The text of the section titled ``title`` (an RST title underlined with ``-``), up to the next one."""
+    start = re.search(r'^%s\n-+\n' % re.escape(title), text, flags=re.M).end()
+    following = re.search(r'^[^\n]+\n-{3,}\n', text[start:], flags=re.M)
+    return text[start:start + following.start() if following else len(text)]
 
 
 def blocks(text, language):
-    return re.findall(r'^```%s\n(.*?)^```' % language, text, flags=re.S | re.M)
+    """The contents of the ``.. code:: <language>`` blocks of ``text``, unindented, in order."""
+    found = []
+    for body in re.findall(r'^\.\. code(?:-block)?:: %s\n\n((?:(?:   .*)?\n)+)' % language, text, flags=re.M):
+        found.append(''.join(line[3:] + '\n' for line in body.rstrip('\n').split('\n')))
+    return found
 
 
 def test_the_install_lines_name_ansible_core():
     with open(DOC, encoding='utf-8') as handle:
         text = handle.read()
-    install = blocks(section(text, '## Running it with ansible-rulebook'), 'sh')[0]
+    install = blocks(section(text, 'Running it with ansible-rulebook'), 'sh')[0]
     assert re.search(r'^pip install ansible-core ansible-rulebook requests xmltodict$', install, flags=re.M), install
     assert 'python3 -m venv' in install
 

@@ -54,7 +54,7 @@ def rulebook_command(sim, tmp_path, password=PASSWORD):
         'ANSIBLE_COLLECTIONS_PATH': collections_path,
         'VEEAM_EM_HOST': '127.0.0.1', 'VEEAM_EM_PORT': str(sim.port), 'VEEAM_EM_USERNAME': USERNAME,
         'VEEAM_EM_PASSWORD': password, 'VEEAM_EM_CA_PATH': sim.ca_path,
-        # Let Python, not the JVM, handle SIGTERM, so the source is cancelled and logs out (docs/eda.md).
+        # Let Python, not the JVM, handle SIGTERM, so the source is cancelled and logs out (docs/docsite/rst/eda.rst).
         'JAVA_TOOL_OPTIONS': '-Xrs',
         'ANSIBLE_NOCOLOR': '1', 'NO_COLOR': '1', 'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
         # Poll every second, under the source's 5 s minimum: test-only, not a user option.
