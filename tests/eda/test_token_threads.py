@@ -12,10 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 
-
 class Logons:
-    """The logon sessions the simulator opens during one test (only this test's: a late request of an earlier
-    test may still open one)."""
+    """The logon sessions opened during one test by a user of its own (a late request of an earlier test may
+    still open a session: it is not this test's)."""
 
     def __init__(self, sim):
         self.sim = sim
