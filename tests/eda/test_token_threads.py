@@ -6,19 +6,20 @@ on twice after a dropped token and left a logon session open. The simulator pref
 """
 
 import asyncio
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import PASSWORD, USERNAME
-
 
 class Logons:
-    """The logon sessions the simulator opens during one test (only this test's: a late request of an earlier
-    test may still open one)."""
+    """The logon sessions opened during one test by a user of its own (a late request of an earlier test may
+    still open a session: it is not this test's)."""
 
     def __init__(self, sim):
         self.sim = sim
+        self.username = 'TEST\\user-%s' % uuid.uuid4().hex[:12]
+        self.password = 'Own-Pa55word-%s' % uuid.uuid4().hex[:12]
         self.opened = []
 
     def still_open(self):
@@ -30,20 +31,21 @@ class Logons:
 @pytest.fixture
 def logons(sim, monkeypatch):
     recorder = Logons(sim)
+    monkeypatch.setitem(sim.users, recorder.username, (recorder.password, 'portal_admin'))
     login = sim.login
 
     def recording_login(username, password):
         result = login(username, password)
-        if result:
+        if result and username == recorder.username:
             recorder.opened.append(result[1])
         return result
     monkeypatch.setattr(sim, 'login', recording_login)
     return recorder
 
 
-def make_poller(source, sim):
+def make_poller(source, sim, logons):
     utils = source.load_module_utils()
-    args = {'host': '127.0.0.1', 'port': sim.port, 'username': USERNAME, 'password': PASSWORD,
+    args = {'host': '127.0.0.1', 'port': sim.port, 'username': logons.username, 'password': logons.password,
             'ca_path': sim.ca_path, 'timeout': 5, 'retries': 0, 'lookback': '1h',
             'kinds': ['cdp_replica_sessions']}
     options = source.parse_options(args, {}, utils)
@@ -53,7 +55,7 @@ def make_poller(source, sim):
 @pytest.mark.parametrize('repeat', range(10))
 def test_polls_in_two_worker_threads_log_on_once_per_dropped_token(source, sim, logons, repeat):
     """A poll in thread A, the token dropped, a poll in thread B, a poll in A again, and so on."""
-    poller = make_poller(source, sim)
+    poller = make_poller(source, sim, logons)
     first, second = ThreadPoolExecutor(max_workers=1), ThreadPoolExecutor(max_workers=1)
     try:
         first.submit(poller.poll).result(30)
@@ -77,7 +79,7 @@ def test_polls_in_two_worker_threads_log_on_once_per_dropped_token(source, sim, 
 @pytest.mark.parametrize('repeat', range(4))
 async def test_polls_through_asyncio_worker_threads_leave_no_session_open(source, sim, logons, repeat):
     """As the source itself runs them: every poll through asyncio.to_thread, the token dropped between polls."""
-    poller = make_poller(source, sim)
+    poller = make_poller(source, sim, logons)
     try:
         await asyncio.to_thread(poller.poll)
         for _drop in range(3):

@@ -7,6 +7,7 @@ which stayed open. The simulator prefers the cookie like EM, so these tests fail
 """
 
 import threading
+import uuid
 
 import hostile
 import pytest
@@ -19,11 +20,13 @@ from ansible_collections.veeam.enterprise_manager.plugins.module_utils._resource
 
 
 class Logons:
-    """The logon sessions the simulator opens during one test (a late request of an earlier test may still open
-    one: only this test's count)."""
+    """The logon sessions opened during one test by a user of its own. A late request of an earlier test (a
+    logon the simulator finishes after its client gave up) may still open a session: it is not this test's."""
 
     def __init__(self, sim):
         self.sim = sim
+        self.username = 'TEST\\user-%s' % uuid.uuid4().hex[:12]
+        self.password = 'Own-Pa55word-%s' % uuid.uuid4().hex[:12]
         self.opened = []
 
     def __len__(self):
@@ -38,15 +41,24 @@ class Logons:
 @pytest.fixture
 def logons(sim, monkeypatch):
     recorder = Logons(sim)
+    monkeypatch.setitem(sim.users, recorder.username, (recorder.password, 'portal_admin'))
     login = sim.login
 
     def recording_login(username, password):
         result = login(username, password)
-        if result:
+        if result and username == recorder.username:
             recorder.opened.append(result[1])
         return result
     monkeypatch.setattr(sim, 'login', recording_login)
     return recorder
+
+
+@pytest.fixture
+def own_client(make_client, logons):
+    """A client factory that logs on as the test's own user."""
+    def factory(**overrides):
+        return make_client(**dict(dict(username=logons.username, password=logons.password), **overrides))
+    return factory
 
 
 def in_thread(function):
@@ -71,10 +83,10 @@ def read(client, resource=REPLICA_JOB_SESSION):
     return list(client.query(resource, limit=2))
 
 
-def test_the_interleaving_that_lost_a_session_logs_on_twice_and_leaves_none_open(sim, make_client, logons):
+def test_the_interleaving_that_lost_a_session_logs_on_twice_and_leaves_none_open(sim, own_client, logons):
     # The main thread logs on and reads; EM drops the token; a second thread reads (401, fresh logon);
     # the main thread reads again with the fresh token and must be accepted.
-    with make_client() as client:
+    with own_client() as client:
         assert read(client)
         sim.set_faults(expire_tokens=True)
         assert in_thread(lambda: read(client))
@@ -85,8 +97,8 @@ def test_the_interleaving_that_lost_a_session_logs_on_twice_and_leaves_none_open
     assert not [entry for entry in sim.request_log() if entry['cookie']], 'the client sent a cookie'
 
 
-def test_a_set_cookie_is_never_kept_or_sent(sim, make_client, logons):
-    with make_client() as client:
+def test_a_set_cookie_is_never_kept_or_sent(sim, own_client, logons):
+    with own_client() as client:
         for _round in range(3):
             assert read(client)
             assert in_thread(lambda: read(client))
@@ -95,9 +107,9 @@ def test_a_set_cookie_is_never_kept_or_sent(sim, make_client, logons):
     assert logons.still_open() == 0
 
 
-def test_many_threads_seeing_one_401_log_on_once(sim, make_client, logons):
+def test_many_threads_seeing_one_401_log_on_once(sim, own_client, logons):
     """Eight threads start their reads together after the token was dropped: one fresh logon serves them all."""
-    with make_client() as client:
+    with own_client() as client:
         assert read(client)
         for _round in range(5):
             sim.set_faults(expire_tokens=True)
@@ -121,10 +133,10 @@ def test_many_threads_seeing_one_401_log_on_once(sim, make_client, logons):
 
 
 @pytest.mark.parametrize('round_number', range(3))
-def test_the_engine_gather_keeps_one_session(sim, make_client, logons, round_number):
+def test_the_engine_gather_keeps_one_session(sim, own_client, logons, round_number):
     """The engine's concurrent gather (one thread per query) after a dropped token: one fresh logon, none left open."""
     options = compliance.Options.from_params(dict(lookback='7d', allow_empty=True))
-    with make_client() as client:
+    with own_client() as client:
         gather(client, options, page_size=5)
         sim.set_faults(expire_tokens=True)
         gather(client, options, page_size=5)  # its threads are new ones: the first gather's ended with its pool
