@@ -14,6 +14,7 @@ _ANSIBLE_DOCS = 'https://docs.ansible.com/projects/ansible/devel/'
 _ANSIBLE_LABELS = {
     'common_return_values': ('reference_appendices/common_return_values.html', 'Return Values'),
     'ansible_configuration_settings': ('reference_appendices/config.html', 'Ansible Configuration Settings'),
+    'action_plugins': ('plugins/action.html', 'Action plugins'),
 }
 
 
@@ -21,10 +22,16 @@ def _ansible_docs_link(app, env, node, contnode):  # pylint: disable=unused-argu
     """Resolve a reference into Ansible's documentation to a URL on docs.ansible.com, or leave it unresolved."""
     from docutils import nodes  # pylint: disable=import-outside-toplevel
 
-    if node.get('refdomain') != 'std' or node.get('reftype') != 'ref':
+    if node.get('refdomain') != 'std' or node.get('reftype') not in ('ref', 'envvar'):
         return None
     target = node.get('reftarget', '')
-    path, title = _ANSIBLE_LABELS.get(target, (None, None))
+    if node.get('reftype') == 'envvar':
+        # E(ANSIBLE_SHOW_CUSTOM_STATS): Ansible's configuration settings document its environment variables.
+        if not target.startswith('ANSIBLE_'):
+            return None
+        path, title = 'reference_appendices/config.html#envvar-%s' % target, target
+    else:
+        path, title = _ANSIBLE_LABELS.get(target, (None, None))
     if path is None and target.startswith('ansible_collections.ansible.builtin.'):
         # ansible_collections.ansible.builtin.to_nice_json_filter -> collections/ansible/builtin/to_nice_json_filter.html
         name = target[len('ansible_collections.ansible.builtin.'):]

@@ -236,10 +236,10 @@ async def test_configuration_errors_end_the_source_at_once(source, sim, queue, a
     ({'xyzzy': 1}, ['unknown argument xyzzy', 'known:', 'ended_within']),
     # Ages are <integer><s|m|h|d|w>: no fractions, a unit always.
     ({'ended_within': '1.5h'}, ['ended_within', "'1.5h' is not an age", 'units s, m, h, d, w']),
-    ({'interval': 300}, ['interval', 'for seconds write 300s']),
-    ({'interval': '300'}, ['interval', 'for seconds write 300s']),
+    ({'interval': 300}, ['interval', 'For seconds, write 300s']),
+    ({'interval': '300'}, ['interval', 'For seconds, write 300s']),
     ({'ended_within': '2y'}, ['ended_within', 'not an age']),
-    ({'ended_within': '0h'}, ['ended_within', 'more than zero']),
+    ({'ended_within': '0h'}, ['ended_within', 'not a positive age']),
 ])
 async def test_bad_arguments_are_named_before_any_request(source, sim, queue, args, change, words, monkeypatch):
     monkeypatch.delenv('VEEAM_EM_HOST', raising=False)

@@ -46,7 +46,7 @@ def logons(sim, monkeypatch):
 def make_poller(source, sim, logons):
     utils = source.load_module_utils()
     args = {'host': '127.0.0.1', 'port': sim.port, 'username': logons.username, 'password': logons.password,
-            'ca_path': sim.ca_path, 'timeout': 5, 'retries': 0, 'lookback': '1h',
+            'ca_path': sim.ca_path, 'timeout': 5, 'retries': 0, 'ended_within': '1h',
             'kinds': ['cdp_replica_sessions']}
     options = source.parse_options(args, {}, utils)
     return source.SessionPoller(utils, options)

@@ -12,6 +12,8 @@ from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _c
 
 NOT_XML = re.compile(u'[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]')
 NS = '{http://www.w3.org/1999/xhtml}'
+# What a page must not show of EM's text: control characters (tab and newline aside) and bidirectional controls.
+HIDDEN = re.compile(u'[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]')
 
 
 def squeeze(text):
@@ -90,14 +92,16 @@ def rendered_text(dom):
 
 
 def check_rendered(dom, headline, reports):
-    text = squeeze(rendered_text(dom))
+    shown = rendered_text(dom)
+    assert not HIDDEN.search(shown), 'the page shows a control character: %r' % HIDDEN.findall(shown)
+    text = squeeze(shown)
     assert squeeze(headline) in text, headline
     for report in reports:
         for item in report['violations']:
-            assert squeeze(item['message']) in text, item['message']
-            assert squeeze(item['name']) in text, item['name']
+            assert squeeze(HIDDEN.sub('', item['message'])) in text, item['message']
+            assert squeeze(HIDDEN.sub('', item['name'])) in text, item['name']
         for item in report.get('recovered') or []:
-            assert squeeze(item['message']) in text, item['message']
+            assert squeeze(HIDDEN.sub('', item['message'])) in text, item['message']
     return text
 
 

@@ -16,7 +16,6 @@ __metaclass__ = type
 import ast
 import os
 
-import pytest
 import yaml
 
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _checks as registry

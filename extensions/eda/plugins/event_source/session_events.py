@@ -280,7 +280,7 @@ def parse_age(value: Any, option: str) -> int:
     except ValueError as exc:
         hint = ""
         if str(value).strip().isdigit() and not isinstance(value, bool):
-            hint = f" For seconds write {str(value).strip()}s."
+            hint = f" For seconds, write {str(value).strip()}s."
         raise ConfigurationError(f"{exc}{hint}") from None
     if seconds > MAX_WINDOW:
         msg = f"{option}: {value!r} is longer than the maximum of {MAX_WINDOW // 86400}d"
