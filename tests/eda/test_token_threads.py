@@ -6,41 +6,15 @@ on twice after a dropped token and left a logon session open. The simulator pref
 """
 
 import asyncio
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 
-class Logons:
-    """The logon sessions opened during one test by a user of its own (a late request of an earlier test may
-    still open a session: it is not this test's)."""
-
-    def __init__(self, sim):
-        self.sim = sim
-        self.username = 'TEST\\user-%s' % uuid.uuid4().hex[:12]
-        self.password = 'Own-Pa55word-%s' % uuid.uuid4().hex[:12]
-        self.opened = []
-
-    def still_open(self):
-        with self.sim.lock:
-            self.sim._purge_expired()  # pylint: disable=protected-access
-            return len([token for token, session in self.sim.tokens.items() if session['session_id'] in self.opened])
-
-
 @pytest.fixture
-def logons(sim, monkeypatch):
-    recorder = Logons(sim)
-    monkeypatch.setitem(sim.users, recorder.username, (recorder.password, 'portal_admin'))
-    login = sim.login
-
-    def recording_login(username, password):
-        result = login(username, password)
-        if result and username == recorder.username:
-            recorder.opened.append(result[1])
-        return result
-    monkeypatch.setattr(sim, 'login', recording_login)
-    return recorder
+def logons(sim):
+    """The logon sessions opened during one test by a user of its own (see the simulator's OwnUser)."""
+    return sim.own_user()
 
 
 def make_poller(source, sim, logons):

@@ -11,7 +11,6 @@ import re
 import socket
 import subprocess
 import sys
-import uuid
 
 import pytest
 from conftest import PASSWORD, RESTRICTED_PASSWORD, RESTRICTED_USERNAME, USERNAME
@@ -150,20 +149,12 @@ PLAYBOOK = '''
 '''
 
 
-def test_every_module_failure_carries_em_error(sim, tmp_path, monkeypatch):
+def test_every_module_failure_carries_em_error(sim, tmp_path):
     # Logons of users of this test only: a late request of an earlier test (a logon the simulator finishes after
     # its client gave up) may still open a session as Administrator.
-    username, password = 'HINTS\\tester', 'Hints-Pa55word-%s' % uuid.uuid4().hex[:8]
-    monkeypatch.setitem(sim.users, username, (password, 'portal_admin'))
-    opened = []
-    login = sim.login
-
-    def recording_login(name, secret):
-        result = login(name, secret)
-        if result and name in (username, RESTRICTED_USERNAME):
-            opened.append(result[1])
-        return result
-    monkeypatch.setattr(sim, 'login', recording_login)
+    user = sim.own_user('HINTS')
+    username, password = user.username, user.password
+    restricted_before = len(sim.logons_of(RESTRICTED_USERNAME))
     (tmp_path / 'play.yml').write_text(PLAYBOOK)
     out = tmp_path / 'results.json'
     extra = dict(port=sim.port, ca_path=sim.ca_path, username=username, password=password, out=str(out),
@@ -197,7 +188,7 @@ def test_every_module_failure_carries_em_error(sim, tmp_path, monkeypatch):
     assert 'user "%s"' % username in results['wrong_password']['msg']
     assert 'Wrong-Pa55word-Value' not in output and 'Wrong-Pa55word-Value' not in out.read_text()
     assert password not in output
-    with sim.lock:
-        still_open = [session for session in sim.tokens.values() if session['session_id'] in opened]
+    opened = user.opened + sim.logons_of(RESTRICTED_USERNAME)[restricted_before:]
+    still_open = [session_id for token, session_id in opened if sim.session_for(token) is not None]
     assert opened and not still_open, (still_open, [(entry['method'], entry['path'], entry['status'])
                                                     for entry in sim.request_log()])

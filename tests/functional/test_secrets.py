@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from xml.sax.saxutils import quoteattr
 
 import pytest
@@ -99,19 +98,10 @@ PLAYBOOK = '''
 '''
 
 
-def test_modules_at_vvv_never_show_a_session_id(sim, tmp_path, monkeypatch):
+def test_modules_at_vvv_never_show_a_session_id(sim, tmp_path):
     # A user of this test's own: a late request of an earlier test may still open a session as Administrator.
-    username, password = 'SECRETS\\tester', 'Secrets-Pa55word-%s' % uuid.uuid4().hex[:8]
-    monkeypatch.setitem(sim.users, username, (password, 'portal_admin'))
-    opened = []
-    login = sim.login
-
-    def recording_login(name, secret):
-        result = login(name, secret)
-        if result and name == username:
-            opened.append(result[:2])
-        return result
-    monkeypatch.setattr(sim, 'login', recording_login)
+    user = sim.own_user('SECRETS')
+    username, password = user.username, user.password
     sim.set_faults(expire_tokens=True,
                    status={'code': 500, 'count': 1, 'path_contains': '/logonSessions/'})
     (tmp_path / 'play.yml').write_text(PLAYBOOK)
@@ -123,6 +113,7 @@ def test_modules_at_vvv_never_show_a_session_id(sim, tmp_path, monkeypatch):
          '-e', json.dumps(extra)], env=env, capture_output=True, text=True, timeout=120, check=False)
     output = process.stdout + process.stderr
     assert process.returncode == 0, output
+    opened = user.opened
     assert len(opened) == 2, opened
     assert 'Logout failed' in output
     for token, session_id in opened:

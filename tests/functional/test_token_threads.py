@@ -7,7 +7,6 @@ which stayed open. The simulator prefers the cookie like EM, so these tests fail
 """
 
 import threading
-import uuid
 
 import hostile
 import pytest
@@ -19,38 +18,10 @@ from ansible_collections.veeam.enterprise_manager.plugins.module_utils._resource
     CDP_REPLICA_SESSION, REPLICA_JOB_SESSION)
 
 
-class Logons:
-    """The logon sessions opened during one test by a user of its own. A late request of an earlier test (a
-    logon the simulator finishes after its client gave up) may still open a session: it is not this test's."""
-
-    def __init__(self, sim):
-        self.sim = sim
-        self.username = 'TEST\\user-%s' % uuid.uuid4().hex[:12]
-        self.password = 'Own-Pa55word-%s' % uuid.uuid4().hex[:12]
-        self.opened = []
-
-    def __len__(self):
-        return len(self.opened)
-
-    def still_open(self):
-        with self.sim.lock:
-            self.sim._purge_expired()  # pylint: disable=protected-access
-            return len([token for token, session in self.sim.tokens.items() if session['session_id'] in self.opened])
-
-
 @pytest.fixture
-def logons(sim, monkeypatch):
-    recorder = Logons(sim)
-    monkeypatch.setitem(sim.users, recorder.username, (recorder.password, 'portal_admin'))
-    login = sim.login
-
-    def recording_login(username, password):
-        result = login(username, password)
-        if result and username == recorder.username:
-            recorder.opened.append(result[1])
-        return result
-    monkeypatch.setattr(sim, 'login', recording_login)
-    return recorder
+def logons(sim):
+    """The logon sessions opened during one test by a user of its own (see the simulator's OwnUser)."""
+    return sim.own_user()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ Nothing secret (Authorization header, password, X-RestSvcSessionId token) is eve
 
 import base64
 import binascii
+import collections
 import json
 import math
 import os
@@ -94,6 +95,29 @@ class _Server(ThreadingHTTPServer):
         """Client disconnects and TLS failures are not worth a traceback."""
 
 
+class OwnUser:
+    """A user that only one test logs on as, with the logon sessions it opened: a late request of an earlier
+    test (a logon the simulator finishes after its client gave up) may open a session as another user, never
+    as this one. ``len()`` counts its logons, ``opened`` lists them, ``still_open()`` counts the live ones."""
+
+    def __init__(self, simulator, prefix="TEST"):
+        self.simulator = simulator
+        self.username = "%s\\user-%s" % (prefix, uuidlib.uuid4().hex[:12])
+        self.password = "Own-Pa55word-%s" % uuidlib.uuid4().hex[:12]
+        simulator.add_user(self.username, self.password)
+
+    def __len__(self):
+        return len(self.opened)
+
+    @property
+    def opened(self):
+        """``(token, session_id)`` of each logon session of this user, oldest first."""
+        return self.simulator.logons_of(self.username)
+
+    def still_open(self):
+        return self.simulator.open_sessions_of(self.username)
+
+
 class Simulator:
     """The EM REST API simulator (see the module docstring and README.md)."""
 
@@ -112,6 +136,8 @@ class Simulator:
         self.quiet = quiet
         self.lock = threading.RLock()
         self.tokens = {}
+        # (username, token, session_id) of every logon session opened, for tests that count their own user's.
+        self.logons = collections.deque(maxlen=100000)
         self.faults = {}
         self.log = []
         self.request_count = 0
@@ -195,6 +221,27 @@ class Simulator:
         with self.lock:
             self._purge_expired()
             return len(self.tokens)
+
+    def add_user(self, username, password, role="portal_admin"):
+        """Let ``username`` log on. A test that counts logons uses a user of its own: a late request of an earlier
+        test (a logon the simulator finishes after its client gave up) may still open a session as another user."""
+        with self.lock:
+            self.users[username] = (password, role)
+
+    def own_user(self, prefix="TEST"):
+        """A new user of one test's own (``OwnUser``)."""
+        return OwnUser(self, prefix)
+
+    def logons_of(self, username):
+        """``(token, session_id)`` of each logon session ``username`` opened, oldest first."""
+        with self.lock:
+            return [(token, session_id) for name, token, session_id in self.logons if name == username]
+
+    def open_sessions_of(self, username):
+        """How many logon sessions of ``username`` are still open (not expired, not deleted)."""
+        with self.lock:
+            self._purge_expired()
+            return len([session for session in self.tokens.values() if session["username"] == username])
 
     def request_log(self):
         """A copy of the request log (one dict per /api request)."""
@@ -305,6 +352,7 @@ class Simulator:
                 with self.lock:
                     self.tokens[token] = {"session_id": session_id, "username": name, "role": role,
                                           "last_used": time.monotonic()}
+                    self.logons.append((name, token, session_id))
                 return token, session_id, name
         return None
 
