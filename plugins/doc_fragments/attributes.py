@@ -24,3 +24,15 @@ attributes:
     membership:
       - veeam.enterprise_manager.em
 '''
+
+    # Attributes of the role's controller-side helpers (an action plugin with a module of the same name for its
+    # docs); each keeps its own check_mode text.
+    CONTROLLER = r'''
+attributes:
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+'''

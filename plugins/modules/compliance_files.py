@@ -58,18 +58,14 @@ options:
       - The mode of the files, as an octal string such as V('0640'). Unset, 0640 narrowed by the umask of the
         controller's process (umask 077 gives 0600).
     type: raw
+extends_documentation_fragment:
+  - veeam.enterprise_manager.attributes.controller
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: In check mode nothing is written and RV(files) lists what would be. The role writes its report files
       under C(--check) too (its task sets C(check_mode=false)), as they are output, not a change to a system.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  action:
-    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
-    support: full
 '''
 
 EXAMPLES = r'''

@@ -66,17 +66,13 @@ options:
     type: list
     elements: str
     default: []
+extends_documentation_fragment:
+  - veeam.enterprise_manager.attributes.controller
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: It only reads.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  action:
-    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
-    support: full
 '''
 
 EXAMPLES = r'''

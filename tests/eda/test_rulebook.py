@@ -23,6 +23,17 @@ from conftest import (COLLECTION, PASSWORD, TEST_INTERVAL_VARIABLE, USERNAME, UT
 MARKER = 'VEEAM EM FAILED SESSION'
 
 
+
+def stop(process):
+    """End ansible-rulebook as a service manager would (SIGTERM, then SIGKILL after a minute)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
 def wait(predicate, timeout, what, process, output):
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -84,13 +95,7 @@ def test_the_example_rulebook_runs_its_playbook_once_per_new_failure(sim, tmp_pa
         polls = query_count(sim, 'CdpReplicaSession')
         wait(lambda: query_count(sim, 'CdpReplicaSession') >= polls + 3, 60, 'three more polls', process, output)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+        stop(process)
     text = output.read_text(encoding='utf-8', errors='replace')
     reports = [line for line in text.splitlines() if MARKER in line]
     assert len(reports) == 1, 'expected one playbook run, got:\n%s' % '\n'.join(reports)
@@ -119,13 +124,7 @@ def run_until_handled(sim, tmp_path, add, uids, polls='CdpReplicaSession'):
         done = query_count(sim, polls)
         wait(lambda: query_count(sim, polls) >= done + 3, 60, 'three more polls', process, output)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+        stop(process)
     return output.read_text(encoding='utf-8', errors='replace')
 
 
