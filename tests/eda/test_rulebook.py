@@ -23,7 +23,6 @@ from conftest import (COLLECTION, PASSWORD, TEST_INTERVAL_VARIABLE, USERNAME, UT
 MARKER = 'VEEAM EM FAILED SESSION'
 
 
-
 def stop(process):
     """End ansible-rulebook as a service manager would (SIGTERM, then SIGKILL after a minute)."""
     if process.poll() is None:
@@ -33,6 +32,7 @@ def stop(process):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(10)
+
 
 def wait(predicate, timeout, what, process, output):
     deadline = time.monotonic() + timeout
