@@ -55,6 +55,8 @@ KINDS = (
     "backup_jobs",
     "backup_job_sessions",
     "backup_task_sessions",
+    "vm_restore_points",
+    "vm_replica_points",
 )
 TIME_KEYS = ("creation_time", "end_time", "next_run")
 
@@ -184,6 +186,8 @@ class Dataset:
         self.backup_jobs = list(lists.get("backup_jobs") or [])
         self.backup_job_sessions = list(lists.get("backup_job_sessions") or [])
         self.backup_task_sessions = list(lists.get("backup_task_sessions") or [])
+        self.vm_restore_points = list(lists.get("vm_restore_points") or [])
+        self.vm_replica_points = list(lists.get("vm_replica_points") or [])
         self._by_uuid = None
         self._children = None
 
@@ -359,6 +363,7 @@ class Dataset:
                 if kind != "cdp_replica_task_sessions":
                     item.setdefault("job_uuid", "00000000-0000-0000-0000-000000000000")
                     item.setdefault("job_name", "")
+        derive_points(self)
         self.reindex()
 
 
@@ -696,3 +701,136 @@ def _freshen(data, seed, now, within):
             records.sort(key=lambda record: record["creation_time"])
     data.reindex()
     data.fill_defaults()
+
+
+# ------------------------------------------------------------------------------------------ VM points
+
+#: The task session results that leave a point (a failed VM leaves none).
+POINT_RESULTS = ("Success", "Warning")
+
+
+def hierarchy_ref(server_uuid, vm_name):
+    """A stable VMware hierarchy reference of a VM on a backup server (the same whatever job backs it up)."""
+    number = int(_derived_uuid("vm", "%s/%s" % (server_uuid, vm_name))[:6], 16) % 90000 + 10000
+    return "urn:VMware:Vm:%s.vm-%d" % (server_uuid, number)
+
+
+def _restore_point_name(when):
+    """EM's name of a backup restore point, SQL-style: ``Jun 16 2025  4:00AM``."""
+    hour = when.hour % 12 or 12
+    return "%s %2d %d %2d:%02d%s" % (when.strftime("%b"), when.day, when.year, hour, when.minute,
+                                     "AM" if when.hour < 12 else "PM")
+
+
+def derive_points(data):
+    """Give every finished backup or replication task session that succeeded (or warned) its VM point.
+
+    The points follow the sessions, as on a backup server: a VM's backup task session leaves a ``VmRestorePoint``,
+    its replication task session a ``VmReplicaPoint``, made when the task session started. A point's uuid is derived
+    from its task session's, so calling this again adds nothing; points given by hand (``vm_restore_points``,
+    ``vm_replica_points`` in a JSON data set) are kept and completed. A task session may carry ``hierarchy_obj_ref``
+    (a VM moved to another job keeps its reference); else it is derived from the backup server and the VM name.
+    """
+    for kind, task_kind in (("vm_restore_points", "backup_task_sessions"), ("vm_replica_points", "replica_task_sessions")):
+        points = getattr(data, kind)
+        known = set(point["uuid"].lower() for point in points if point.get("uuid"))
+        for task in getattr(data, task_kind):
+            if task.get("state") != "Completed" or task.get("result") not in POINT_RESULTS or task.get("creation_time") is None:
+                continue
+            point_uuid = _derived_uuid(kind, task["uuid"])
+            if point_uuid in known:
+                continue
+            known.add(point_uuid)
+            point = {"uuid": point_uuid, "vm_display_name": task.get("vm_display_name"), "creation_time": task["creation_time"],
+                     "backup_server_uuid": task.get("backup_server_uuid"), "backup_server_name": task.get("backup_server_name"),
+                     "job_uuid": task.get("job_uuid"), "job_name": task.get("job_name"), "session_uuid": task.get("session_uuid")}
+            if task.get("hierarchy_obj_ref"):
+                point["hierarchy_obj_ref"] = task["hierarchy_obj_ref"]
+            points.append(point)
+        for point in points:
+            _complete_point(kind, point)
+        points.sort(key=lambda point: point["creation_time"])
+
+
+def _complete_point(kind, point):
+    """Default values of a point (hand-written or derived)."""
+    when = _utc(point.get("creation_time")) or datetime(2025, 1, 1, tzinfo=timezone.utc)
+    point["creation_time"] = when
+    point.setdefault("uuid", _derived_uuid(kind, "%s@%s" % (point.get("vm_display_name"), iso(when))))
+    point.setdefault("vm_display_name", "vm")
+    point.setdefault("vm_name", point["vm_display_name"])
+    point.setdefault("name", session_name(point["vm_display_name"], when))
+    point.setdefault("backup_server_uuid", "00000000-0000-0000-0000-000000000000")
+    point.setdefault("backup_server_name", "")
+    point.setdefault("job_name", "")
+    if kind == "vm_restore_points":
+        # A weekly synthetic full, incrementals in between.
+        full = when.weekday() == 5
+        point.setdefault("point_type", "Full" if full else "Increment")
+        point.setdefault("algorithm", "SyntheticFull" if full else "Incremental")
+        point.setdefault("hierarchy_obj_ref", hierarchy_ref(point["backup_server_uuid"], point["vm_display_name"]))
+        point.setdefault("restore_point_uuid", _derived_uuid("restore_point", point.get("session_uuid") or point["uuid"]))
+        point.setdefault("restore_point_name", _restore_point_name(when))
+        point.setdefault("backup_file_name", "%sD%s_%s.%s" % (point["job_name"], when.strftime("%Y-%m-%dT%H%M%S"),
+                                                              point["uuid"][:4].upper(), "vbk" if full else "vib"))
+    else:
+        point.setdefault("point_type", "Snapshot")
+        point.setdefault("algorithm", "Incremental")
+        # The reference shows no HierarchyObjRef on replica points: none unless given by hand.
+        point.setdefault("replica_uuid", _derived_uuid("replica", point.get("job_uuid") or point["job_name"]))
+        point.setdefault("replica_name", point["job_name"])
+
+
+def protection(vms=40, days=30, jobs=4, now=None, seed=1, stale_jobs=1, removed=1, replicated=None):
+    """A data set of daily backups (and replicas) of many VMs, for the points checks and their benchmark.
+
+    ``jobs`` backup jobs share ``vms`` VMs and run once a day for ``days`` days, each VM a successful task session and
+    so a restore point. The last ``stale_jobs`` jobs failed for their VMs on the last 2 days (their newest points are
+    2 days old); the first ``removed`` VMs of the first job were removed from it 5 days ago (no session since).
+    ``replicated`` VMs (default: a tenth) are also replicated daily by one replication job. Deterministic for a
+    ``now`` (default: now, to the minute) and ``seed``; nothing here touches the other generators.
+    """
+    if now is None:
+        now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    now = _utc(now)
+    replicated = vms // 10 if replicated is None else replicated
+    server = {"uuid": _derived_uuid("server", "bench-%s" % seed), "name": SERVER_NAMES[0]}
+    names = ["vm%05d" % index for index in range(vms)]
+    backup_jobs, replica_jobs, sessions, tasks, rsessions, rtasks = [], [], [], [], [], []
+
+    def run(job, members, day, kind_sessions, kind_tasks, failed):
+        start = (now - timedelta(days=day)).replace(hour=22, minute=0, second=0, microsecond=0)
+        if start > now:
+            start -= timedelta(days=1)
+        end = start + timedelta(minutes=30)
+        session = {"uuid": _derived_uuid("session", "%s/%s/%d" % (seed, job["name"], day)), "job_uuid": job["uuid"],
+                   "job_name": job["name"], "backup_server_uuid": server["uuid"], "creation_time": start,
+                   "end_time": end, "state": "Stopped", "result": "Failed" if failed else "Success"}
+        kind_sessions.append(session)
+        for name in members:
+            kind_tasks.append({"uuid": _derived_uuid("task", "%s/%s" % (session["uuid"], name)), "session_uuid": session["uuid"],
+                               "vm_display_name": name, "job_uuid": job["uuid"], "job_name": job["name"],
+                               "backup_server_uuid": server["uuid"], "creation_time": start + timedelta(seconds=5),
+                               "end_time": end, "state": "Completed", "result": "Failed" if failed else "Success",
+                               "reason": "Failed to create VM snapshot" if failed else ""})
+
+    for index in range(jobs):
+        members = names[index::jobs]
+        job = {"uuid": _derived_uuid("job", "bench-%s-%d" % (seed, index)), "name": "Daily Backup %02d" % (index + 1),
+               "job_type": "Backup", "backup_server": server["uuid"], "vms": members}
+        backup_jobs.append(job)
+        for day in range(days, -1, -1):
+            failed = index >= jobs - stale_jobs and day < 2
+            kept = [name for name in members if not (index == 0 and name in members[:removed] and day < 5)]
+            run(job, kept, day, sessions, tasks, failed)
+    if replicated:
+        job = {"uuid": _derived_uuid("job", "bench-%s-replica" % seed), "name": "Daily Replication", "job_type": "Replica",
+               "backup_server": server["uuid"], "vms": names[:replicated]}
+        replica_jobs.append(job)
+        for day in range(days, -1, -1):
+            run(job, names[:replicated], day, rsessions, rtasks, False)
+    data = Dataset(backup_servers=[server], backup_jobs=backup_jobs, replica_jobs=replica_jobs,
+                   backup_job_sessions=sessions, backup_task_sessions=tasks, replica_job_sessions=rsessions,
+                   replica_task_sessions=rtasks)
+    data.fill_defaults()
+    return data

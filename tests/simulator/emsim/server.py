@@ -52,6 +52,8 @@ COLLECTIONS = {
     "cdppolicies": "cdppolicy",
     "backupsessions": "backupjobsession",
     "backuptasksessions": "backuptasksession",
+    "vmrestorepoints": "vmrestorepoint",
+    "vmreplicapoints": "vmreplicapoint",
 }
 #: (parent collection, child path) -> child kind.
 CHILD_LISTS = {
