@@ -768,6 +768,8 @@ class _Handler(BaseHTTPRequestHandler):
                     new = dataset_mod.generate(**(payload["generate"] or {}))
                 elif "healthy" in payload:
                     new = dataset_mod.healthy(**(payload["healthy"] or {}))
+                elif "protection" in payload:
+                    new = dataset_mod.protection(**(payload["protection"] or {}))
                 else:
                     new = dataset_mod.Dataset.from_json(payload)
                 sim.set_dataset(new)
