@@ -11,7 +11,8 @@ Every check is read the same way, from its entry in ``_checks.CHECKS``. Round 1 
 at once (at most ``workers`` requests in flight, one thread each): EM's lists of jobs and policies (one query
 per resource, whatever the number of checks listing from it), and the sessions of each enabled check. A job's
 or policy's sessions are those created in the lookback window or ended within the longest max_age (one query:
-staleness is about when a success ended, however long it ran); a VM's are those of the lookback window. Round 2
+staleness is about when a success ended, however long it ran); a VM's are those of the lookback window; the
+checks judged from points read every point of the protection horizon (one paged query each). Round 2
 reads the reasons of the sessions that failed without a message of their own: one filtered query per kind
 (task sessions whose result is Failed or Warning), never one request per session, and only for kinds that need
 it; and, by UID, the sessions that VMs read belong to but that started before the period read, to name them.
@@ -46,9 +47,17 @@ def _sessions_query(check, options):
                                  Condition(check.end_field, '>=', stale_from)])
 
 
+def _points_query(check, options):
+    """(resource, conditions, raw filter) reading a VM's points: every point of the protection horizon, newest first,
+    in one paged query for all VMs (never one request per VM)."""
+    resource = check.session_resource
+    return resource, _since(resource, options.protection_from), None
+
+
 # How a check is judged (``_checks.Check.judged_from``) -> what reads its items: (check, options) -> query.
 READERS = {
     'sessions': _sessions_query,
+    'points': _points_query,
 }
 
 

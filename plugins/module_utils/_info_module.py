@@ -209,6 +209,7 @@ def compliance_argument_spec():
         max_age=dict(type='str'),
         max_age_overrides=dict(type='dict', default={}),
         allow_empty=dict(type='bool', default=False),
+        protection_horizon=dict(type='str', default=compliance.DEFAULT_PROTECTION_HORIZON),
         page_size=dict(type='int', default=500),
     )
 

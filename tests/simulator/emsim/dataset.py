@@ -798,10 +798,13 @@ def protection(vms=40, days=30, jobs=4, now=None, seed=1, stale_jobs=1, removed=
     names = ["vm%05d" % index for index in range(vms)]
     backup_jobs, replica_jobs, sessions, tasks, rsessions, rtasks = [], [], [], [], [], []
 
+    # The newest run: 22:00 today, or yesterday before that time (a run a day, none in the future).
+    newest = now.replace(hour=22, minute=0, second=0, microsecond=0)
+    if newest > now:
+        newest -= timedelta(days=1)
+
     def run(job, members, day, kind_sessions, kind_tasks, failed):
-        start = (now - timedelta(days=day)).replace(hour=22, minute=0, second=0, microsecond=0)
-        if start > now:
-            start -= timedelta(days=1)
+        start = newest - timedelta(days=day)
         end = start + timedelta(minutes=30)
         session = {"uuid": _derived_uuid("session", "%s/%s/%d" % (seed, job["name"], day)), "job_uuid": job["uuid"],
                    "job_name": job["name"], "backup_server_uuid": server["uuid"], "creation_time": start,
