@@ -101,7 +101,7 @@ options:
         no finished session with a result outside O(fail_on) that ended within it, is stale, a violation.
       - Sessions created in the window or that ended within O(max_age) are read, so a success that ran longer than
         O(max_age) (CDP sessions run for about a day) still counts. Unset, nothing is stale, but for the checks
-        V(vm_restore_points) and V(vm_replica_points), for which unset means V(26h): a VM whose newest point is older
+        V(vm_restore_points) and V(vm_replica_points), for which unset means V(26h); a VM whose newest point is older
         than its RPO is stale.
     type: str
   max_age_overrides:
@@ -115,7 +115,7 @@ options:
     default: {}
   protection_horizon:
     description:
-      - For V(vm_restore_points) and V(vm_replica_points), how far back the VMs expected are found: every VM with a
+      - For V(vm_restore_points) and V(vm_replica_points), how far back the VMs expected are found; every VM with a
         point created within this age before now is judged on its newest point. An age, a whole number and a unit,
         such as V(30d).
     type: str
