@@ -711,7 +711,8 @@ POINT_RESULTS = ("Success", "Warning")
 
 def hierarchy_ref(server_uuid, vm_name):
     """A stable VMware hierarchy reference of a VM on a backup server (the same whatever job backs it up)."""
-    number = int(_derived_uuid("vm", "%s/%s" % (server_uuid, vm_name))[:6], 16) % 90000 + 10000
+    # 32 bits from the name: distinct VMs of a data set (thousands) do not share a reference.
+    number = int(_derived_uuid("vm", "%s/%s" % (server_uuid, vm_name))[:8], 16)
     return "urn:VMware:Vm:%s.vm-%d" % (server_uuid, number)
 
 
