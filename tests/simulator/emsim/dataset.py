@@ -40,6 +40,7 @@ import json
 import os
 import random
 import re
+import threading
 import uuid as uuid_mod
 from datetime import datetime, timedelta, timezone
 
@@ -186,8 +187,11 @@ class Dataset:
         self.backup_jobs = list(lists.get("backup_jobs") or [])
         self.backup_job_sessions = list(lists.get("backup_job_sessions") or [])
         self.backup_task_sessions = list(lists.get("backup_task_sessions") or [])
-        self.vm_restore_points = list(lists.get("vm_restore_points") or [])
-        self.vm_replica_points = list(lists.get("vm_replica_points") or [])
+        self._points = {"vm_restore_points": list(lists.get("vm_restore_points") or []),
+                        "vm_replica_points": list(lists.get("vm_replica_points") or [])}
+        # The points follow the task sessions: derived on first use after a change (see derive_points).
+        self._points_stale = True
+        self._points_lock = threading.RLock()
         self._by_uuid = None
         self._children = None
 
@@ -195,6 +199,25 @@ class Dataset:
         """Forget the uuid indexes (rebuilt on next use): call it after changing the lists in place."""
         self._by_uuid = None
         self._children = None
+        self._points_stale = True
+
+    def _points_of(self, kind):
+        # The server answers in threads: one derives, the others wait for the whole list.
+        with self._points_lock:
+            if self._points_stale:
+                self._points_stale = False
+                derive_points(self)
+            return self._points[kind]
+
+    @property
+    def vm_restore_points(self):
+        """The VMs' restore points: given ones, and one per backup task session that left one (derived on use)."""
+        return self._points_of("vm_restore_points")
+
+    @property
+    def vm_replica_points(self):
+        """The VMs' replica points: given ones, and one per replication task session that left one (derived on use)."""
+        return self._points_of("vm_replica_points")
 
     @property
     def by_uuid(self):
@@ -363,8 +386,7 @@ class Dataset:
                 if kind != "cdp_replica_task_sessions":
                     item.setdefault("job_uuid", "00000000-0000-0000-0000-000000000000")
                     item.setdefault("job_name", "")
-        derive_points(self)
-        self.reindex()
+        self.reindex()  # the points are derived from the task sessions on first use
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -733,7 +755,7 @@ def derive_points(data):
     (a VM moved to another job keeps its reference); else it is derived from the backup server and the VM name.
     """
     for kind, task_kind in (("vm_restore_points", "backup_task_sessions"), ("vm_replica_points", "replica_task_sessions")):
-        points = getattr(data, kind)
+        points = data._points[kind]  # pylint: disable=protected-access
         known = set(point["uuid"].lower() for point in points if point.get("uuid"))
         for task in getattr(data, task_kind):
             if task.get("state") != "Completed" or task.get("result") not in POINT_RESULTS or task.get("creation_time") is None:
