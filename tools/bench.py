@@ -269,7 +269,7 @@ def measure_points(vms, days, repeat):
         '',
         '**Reading it.** The cost grows with the points of the horizon (VMs x days), not with the number of checks run:',
         'a shorter `session_compliance_protection_horizon` or larger `session_compliance_page_size` pages cost fewer',
-        'requests. A real EM reads each page from SQL; a horizon of 30 days over 2,000 daily VMs is about 125 pages of',
+        'requests. A real EM reads each page from SQL; a horizon of 30 days over 2,000 daily VMs is about 120 pages of',
         '500.',
         '',
     ]
