@@ -775,10 +775,11 @@ def _point_lines(subject):
     point = subject.get('newest_point') or {}
     age = subject.get('newest_point_age_seconds')
     rpo = subject.get('rpo_seconds')
-    return [u'newest point: %s (%s), created %s UTC, %s ago' % (
-                _text(point.get('name')), _text(point.get('point_type')) or u'-',
-                _shown_time(point.get('creation_time_utc')) or u'-',
-                duration_words(age) if age is not None else u'an unknown time'),
+    newest = u'newest point: %s (%s), created %s UTC, %s ago' % (
+        _text(point.get('name')), _text(point.get('point_type')) or u'-',
+        _shown_time(point.get('creation_time_utc')) or u'-',
+        duration_words(age) if age is not None else u'an unknown time')
+    return [newest,
             u'RPO: %s' % (duration_words(rpo) if rpo is not None else u'none (never stale)'),
             u'points in the protection horizon: %s' % _text(subject.get('points'))]
 
@@ -815,10 +816,10 @@ def _points_section(report):
         rows = []
         for (words, dummy), count in zip(_POINT_AGES, counts):
             width = int(round(100.0 * count / len(subjects))) if subjects else 0
-            bar = u'<div style="%s">&nbsp;</div>' % _style(
+            graph = u'<div style="%s">&nbsp;</div>' % _style(
                 background=_COLOURS['ok'] if words == _POINT_AGES[0][0] else _COLOURS['stale'],
                 width='%d%%' % max(width, 1 if count else 0), height='12px') if count else u''
-            rows.append([_h(words), _h(count), bar])
+            rows.append([_h(words), _h(count), graph])
         out.append(_table(['Newest point', 'VMs', ''], rows, numeric=(1,)))
 
         def row(subject):

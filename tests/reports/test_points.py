@@ -222,7 +222,7 @@ def test_html_shows_the_histogram_and_the_stale_vms_first(points_run):
     text = checks.squeeze(''.join(document.itertext()))
     for item in report['violations']:
         assert checks.squeeze(item['message']) in text
-    tables = [table for table in document.iter(checks.NS + 'table')]
+    tables = list(document.iter(checks.NS + 'table'))
 
     def rows(table):
         return [[checks.squeeze(''.join(cell.itertext())) for cell in row] for row in table.iter(checks.NS + 'tr')]
