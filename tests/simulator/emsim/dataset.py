@@ -187,8 +187,10 @@ class Dataset:
         self.backup_jobs = list(lists.get("backup_jobs") or [])
         self.backup_job_sessions = list(lists.get("backup_job_sessions") or [])
         self.backup_task_sessions = list(lists.get("backup_task_sessions") or [])
-        self._points = {"vm_restore_points": list(lists.get("vm_restore_points") or []),
-                        "vm_replica_points": list(lists.get("vm_replica_points") or [])}
+        # Points given by hand (a JSON data set); the served lists add those derived from the task sessions.
+        self._given_points = {"vm_restore_points": list(lists.get("vm_restore_points") or []),
+                              "vm_replica_points": list(lists.get("vm_replica_points") or [])}
+        self._points = {"vm_restore_points": [], "vm_replica_points": []}
         # The points follow the task sessions: derived on first use after a change (see derive_points).
         self._points_stale = True
         self._points_lock = threading.RLock()
@@ -746,16 +748,17 @@ def _restore_point_name(when):
 
 
 def derive_points(data):
-    """Give every finished backup or replication task session that succeeded (or warned) its VM point.
+    """The VM points of a data set: the ones given by hand, and one per finished backup or replication task session
+    that succeeded (or warned).
 
     The points follow the sessions, as on a backup server: a VM's backup task session leaves a ``VmRestorePoint``,
-    its replication task session a ``VmReplicaPoint``, made when the task session started. A point's uuid is derived
-    from its task session's, so calling this again adds nothing; points given by hand (``vm_restore_points``,
-    ``vm_replica_points`` in a JSON data set) are kept and completed. A task session may carry ``hierarchy_obj_ref``
-    (a VM moved to another job keeps its reference); else it is derived from the backup server and the VM name.
+    its replication task session a ``VmReplicaPoint``, made when the task session started, its uuid derived from the
+    task session's. ``Dataset`` calls this on first use after a change, so the points always follow the task
+    sessions as they are. A task session may carry ``hierarchy_obj_ref`` (a VM moved to another job keeps its
+    reference); else it is derived from the backup server and the VM name.
     """
     for kind, task_kind in (("vm_restore_points", "backup_task_sessions"), ("vm_replica_points", "replica_task_sessions")):
-        points = data._points[kind]  # pylint: disable=protected-access
+        points = list(data._given_points[kind])  # pylint: disable=protected-access
         known = set(point["uuid"].lower() for point in points if point.get("uuid"))
         for task in getattr(data, task_kind):
             if task.get("state") != "Completed" or task.get("result") not in POINT_RESULTS or task.get("creation_time") is None:
@@ -773,6 +776,7 @@ def derive_points(data):
         for point in points:
             _complete_point(kind, point)
         points.sort(key=lambda point: point["creation_time"])
+        data._points[kind] = points  # pylint: disable=protected-access
 
 
 def _complete_point(kind, point):
