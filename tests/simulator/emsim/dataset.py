@@ -60,6 +60,8 @@ KINDS = (
     "vm_replica_points",
 )
 TIME_KEYS = ("creation_time", "end_time", "next_run")
+#: The kinds derived from the task sessions (see ``derive_points``).
+POINT_KINDS = ("vm_restore_points", "vm_replica_points")
 
 SERVER_NAMES = ["backupsrv01.tech.local", "backupsrv02.tech.local", "enterprise06.tech.local"]
 CDP_POLICY_NAMES = ["CDP Policy 1", "CDP Policy 2", "CDP SQL Tier-1", "CDP Exchange"]
@@ -225,7 +227,9 @@ class Dataset:
     def by_uuid(self):
         """``{kind: {lower-case uuid: record}}``, built on first use."""
         if self._by_uuid is None:
-            self._by_uuid = {kind: {item["uuid"].lower(): item for item in getattr(self, kind)} for kind in KINDS}
+            # The points are indexed on first use (get): indexing them would derive them, which generating needs not.
+            self._by_uuid = {kind: {item["uuid"].lower(): item for item in getattr(self, kind)}
+                             for kind in KINDS if kind not in POINT_KINDS}
             self._by_uuid["jobs"] = {item["uuid"].lower(): item for item in self.jobs}
         return self._by_uuid
 
@@ -252,7 +256,12 @@ class Dataset:
 
     def get(self, kind, item_uuid):
         """The record of ``kind`` with that uuid (case-insensitive), or ``None``."""
-        return self.by_uuid.get(kind, {}).get(str(item_uuid).lower())
+        index = self.by_uuid
+        if kind in POINT_KINDS and kind not in index:
+            points = getattr(self, kind)
+            index = self.by_uuid  # deriving the points may have reset the indexes
+            index[kind] = {item["uuid"].lower(): item for item in points}
+        return index.get(kind, {}).get(str(item_uuid).lower())
 
     def tasks_of(self, session_uuid):
         """Task sessions (CDP, replica or backup) whose parent session has that uuid."""
