@@ -816,9 +816,9 @@ def _points_section(report):
         rows = []
         for (words, dummy), count in zip(_POINT_AGES, counts):
             width = int(round(100.0 * count / len(subjects))) if subjects else 0
-            graph = u'<div style="%s">&nbsp;</div>' % _style(
+            graph = u'<div style="%s"><div style="%s">&nbsp;</div></div>' % (_style(width='320px'), _style(
                 background=_COLOURS['ok'] if words == _POINT_AGES[0][0] else _COLOURS['stale'],
-                width='%d%%' % max(width, 1 if count else 0), height='12px') if count else u''
+                width='%d%%' % max(width, 1), height='12px', line_height='12px')) if count else u''
             rows.append([_h(words), _h(count), graph])
         out.append(_table(['Newest point', 'VMs', ''], rows, numeric=(1,)))
 
