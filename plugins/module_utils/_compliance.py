@@ -365,6 +365,8 @@ def build_report(data, options, em=None):
         what = 'result in %s' % ', '.join(fail_on)
         if options.max_age is not None or any(age is not None for age in options.max_age_overrides.values()):
             what += ', or no success within max_age'
+        if any(check.judged_from == 'points' for check in checks):
+            what += ', or a VM whose newest point is older than its RPO'
         lines.append('%d violation(s) (judge %s; %s):' % (len(violations), options.judge, what))
     for violation in violations:
         lines.append('{kind} | {parent} | {name} | {creation_time_utc} | {result}: {message}'.format(

@@ -84,6 +84,9 @@ def test_newest_point_within_the_default_rpo_is_ok_else_stale_with_a_reason():
     assert [item['message'] for item in report['violations']] == ['newest restore point 3 days 4 hours ago, RPO 26 hours']
     assert report['violations'][0]['kind'] == 'restore_point_vm' and report['violations'][0]['result'] == 'Stale'
     assert report['totals']['vm_restore_points'] == {'Success': 4, 'Warning': 0, 'Failed': 0, 'None': 0, 'total': 4}
+    assert report['lines'][0] == ('1 violation(s) (judge latest; result in Failed, or a VM whose newest point is older '
+                                  'than its RPO):')
+    assert report['lines'][1].startswith('restore_point_vm | Backup Job 1 | old | ')
 
 
 def test_the_rpo_is_the_vm_override_then_the_parent_override_then_max_age_then_the_default():
