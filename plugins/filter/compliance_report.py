@@ -17,7 +17,7 @@ from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _c
 
 # Keys of the input that are not checks: EM's lists of jobs (replication, backup) and policies, and the sessions
 # read only to name the VMs of older ones.
-LISTS = tuple(_checks.LISTINGS) + ('parent_sessions',)
+LISTS = tuple(_checks.LISTINGS) + ('parent_sessions', 'point_parents')
 
 
 def compliance_report(gathered, fail_on=None, exclude=None, task_sessions=None, judge='latest', lookback='24h',

@@ -60,13 +60,14 @@ class Check:
     __slots__ = ('name', 'title', 'what', 'subject_kind', 'subject_title', 'session_kind', 'session_title',
                  'parent_title', 'session_resource', 'reason_resource', 'listing', 'subject_uid_field',
                  'subject_name_field', 'parent_check', 'parent_session_uid_field', 'parent_session_name_field',
-                 'finished_state', 'vm_subjects', 'event_kind', 'judged_from', 'default', 'default_max_age')
+                 'finished_state', 'vm_subjects', 'event_kind', 'judged_from', 'default', 'default_max_age',
+                 'point_parent_resource')
 
     def __init__(self, name, title, what, subject_kind, subject_title, session_kind, session_title, parent_title,
                  session_resource, listing, subject_name_field, finished_state, reason_resource=None,
                  subject_uid_field=None, parent_check=None, parent_session_uid_field=None,
                  parent_session_name_field=None, vm_subjects=False, event_kind=None, judged_from='sessions',
-                 default=True, default_max_age=None):
+                 default=True, default_max_age=None, point_parent_resource=None):
         self.name = name
         # What people read: the check's title (a plural noun) and a phrase for prose ("backup jobs").
         self.title = title
@@ -107,6 +108,9 @@ class Check:
         # The max_age (an age text, ``_query.parse_age``) that applies when the user sets none, or None: then an
         # unset max_age means no staleness (the session checks). The points checks judge every VM against one.
         self.default_max_age = default_max_age
+        # Checks judged from points whose points name their parent only by a link: the resource read (one query over
+        # the horizon) to name it (a VM restore point links to its backup's RestorePoint, which names the backup).
+        self.point_parent_resource = point_parent_resource
 
     def __repr__(self):
         return 'Check(%r)' % (self.name,)
@@ -157,7 +161,8 @@ _ENTRIES = (
     # watch points. Their "session" is a point; finished_state does not apply.
     Check('vm_restore_points', 'Restore points of VMs', 'the restore points of VMs', 'restore_point_vm', 'VM',
           'vm_restore_point', 'Restore point', 'Backup', res.VM_RESTORE_POINT, _BACKUP_JOBS, 'vm_display_name', None,
-          vm_subjects=True, judged_from='points', default=False, default_max_age='26h'),
+          vm_subjects=True, judged_from='points', default=False, default_max_age='26h',
+          point_parent_resource=res.RESTORE_POINT),
     Check('vm_replica_points', 'Replica points of VMs', 'the replica points of VMs', 'replica_point_vm', 'VM',
           'vm_replica_point', 'Replica point', 'Replica', res.VM_REPLICA_POINT, _REPLICA_JOBS, 'vm_display_name', None,
           vm_subjects=True, judged_from='points', default=False, default_max_age='26h'),

@@ -260,7 +260,8 @@ def build_report(data, options, em=None):
         one list of sessions per check (keys as in ``CHECKS``) and ``task_sessions``: task sessions read to
         explain failed sessions. A VM's task session is named after the job or policy of its session, found in
         the parent check's sessions or in ``parent_sessions`` (older ones, read only to name VMs, not judged).
-        Missing keys are empty lists.
+        ``point_parents``: the backups' restore points (``RestorePoint``) that name the backup of each VM restore
+        point. Missing keys are empty lists.
     :param options: an ``Options``.
     :param em: the EM host, reported as ``em``.
     :raises NoDataError: when EM returned nothing at all for the enabled checks and ``allow_empty`` is false.
@@ -297,6 +298,10 @@ def build_report(data, options, em=None):
                 if item.get(check.subject_name_field) is not None:
                     parent_names[item.get('uid')] = item.get(check.subject_name_field)
 
+    # The backups' restore points read to name the backup of each VM restore point: id -> backup name.
+    point_parents = dict((item.get('id'), item.get('backup_name')) for item in data.get('point_parents') or []
+                         if item.get('id') and item.get('backup_name'))
+
     def in_window(item):
         if window_from is None:
             return True
@@ -329,7 +334,7 @@ def build_report(data, options, em=None):
         counts['total'] = 0
         excluded[check.name] = 0
         if check.judged_from == 'points':
-            _point_subjects(check, gathered[check.name], patterns, subject, counts, excluded)
+            _point_subjects(check, gathered[check.name], patterns, subject, counts, excluded, point_parents)
             totals[check.name] = counts
             continue
         for item in gathered[check.name]:
@@ -510,8 +515,9 @@ _BACKUP_FILE = re.compile(r'^(.+?)D\d{4}-\d{2}-\d{2}T\d{6}(?:_[0-9A-Fa-f]+)?\.\w
 
 
 def point_parent(point):
-    """The backup or replica a VM's point belongs to: the replica's name, or the backup's, read from the name of the
-    backup file (EM links a VM restore point to its backup file and restore point, not to the backup itself)."""
+    """The backup or replica a VM's point belongs to, from the point alone: the replica's name, or the backup's read
+    from the name of the backup file (EM links a VM restore point to its backup's restore point and its backup file,
+    not to the backup; the restore points read, ``point_parents``, name the backup first)."""
     if point.get('replica_name'):
         return point['replica_name']
     match = _BACKUP_FILE.match(point.get('backup_file_name') or '')
@@ -527,10 +533,10 @@ def point_vm_key(point):
     return (point.get('backup_server_name') or '', point.get('vm_display_name') or point.get('name'))
 
 
-def _point_subjects(check, points, patterns, subject, counts, excluded):
+def _point_subjects(check, points, patterns, subject, counts, excluded, point_parents):
     """The subjects of a check judged from points: one per VM with a point in the horizon (all points read are)."""
     for point in points:
-        parent = point_parent(point)
+        parent = point_parents.get(point.get('restore_point_id')) or point_parent(point)
         vm = point.get('vm_display_name') or (point.get('name') or '').rsplit('@', 1)[0] or None
         if _excluded(patterns, parent, vm, point.get('name')):
             excluded[check.name] += 1

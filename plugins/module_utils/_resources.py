@@ -23,6 +23,8 @@ BOOL = 'bool'
 TIME = 'time'
 ID = 'id'            # the UUID taken from a UID (never from an Href: some EM Hrefs are wrong)
 LINK_NAME = 'link'   # the Name of the first link whose Type is the given one
+# The UUID at the end of the Href of the first link whose Type is the given one (for links that carry no UID).
+LINK_ID = 'link_id'
 # Seconds of a CDP policy's recovery point objective, read from its PolicyScheduleOptions (see _wire.rpo_seconds).
 RPO_SECONDS = 'rpo_seconds'
 
@@ -284,6 +286,7 @@ VM_RESTORE_POINT = Resource(
     # A VM restore point links up to the restore point of its backup (named after its time, "Jun 16 2025  4:00AM")
     # and to its backup file ("<job>D<time>.vbk"); the backup's own name is one level further up (/restorePoints/{ID}).
     fields=_POINT_HEAD + (
+        Field('restore_point_id', 'RestorePointReference', LINK_ID),
         Field('restore_point_name', 'RestorePointReference', LINK_NAME, filter_field='RestorePointName'),
         Field('backup_file_name', 'BackupFileReference', LINK_NAME),
     ) + _BACKUP_SERVER,
@@ -301,6 +304,19 @@ VM_REPLICA_POINT = Resource(
     ) + _BACKUP_SERVER,
 )
 
+# A backup's restore point (one per backup run, all its VMs): what names the backup a VM restore point belongs to.
+RESTORE_POINT = Resource(
+    query_type='RestorePoint',
+    collection='restorePoints',
+    filter_fields=('UID', 'Name', 'CreationTime', 'BackupUid', 'BackupName', 'BackupServerUid', 'BackupServerName'),
+    time_field='CreationTime',
+    fields=_COMMON_HEAD + (
+        Field('href', 'href'),
+        Field('backup_date_utc', 'backup_date_utc', TIME),
+        Field('backup_name', 'BackupReference', LINK_NAME, filter_field='BackupName'),
+    ) + _BACKUP_SERVER,
+)
+
 RESOURCES = dict((resource.query_type, resource) for resource in (
     CDP_REPLICA_SESSION, CDP_REPLICA_TASK_SESSION, REPLICA_JOB_SESSION, REPLICA_TASK_SESSION,
-    BACKUP_JOB_SESSION, BACKUP_TASK_SESSION, JOB, CDP_POLICY, VM_RESTORE_POINT, VM_REPLICA_POINT))
+    BACKUP_JOB_SESSION, BACKUP_TASK_SESSION, JOB, CDP_POLICY, VM_RESTORE_POINT, VM_REPLICA_POINT, RESTORE_POINT))

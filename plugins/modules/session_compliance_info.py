@@ -32,7 +32,8 @@ description:
     query each, never one request per VM), and expect each VM with such a point, so that a VM removed from its
     job, excluded by a rule, or whose newer points were deleted, is still seen. A VM is one subject, by its
     hierarchy reference where Enterprise Manager gives one (a VM moved to another job stays one VM), named after
-    its backup (read from the backup file's name) or its replica. Its verdict is V(ok) when its newest point is
+    its backup (named by the backup's restore point the VM's point links to, read with one more query
+    of the horizon; else from the backup file's name) or its replica. Its verdict is V(ok) when its newest point is
     within its RPO, else V(stale), with a reason such as C(newest restore point 3 days 4 hours ago, RPO 26 hours).
     The RPO is O(max_age), with O(max_age_overrides) matched on the VM's name first, then on its backup's or
     replica's; for these checks an unset O(max_age) means V(26h) (a daily job and its slack).

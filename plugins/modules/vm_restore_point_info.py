@@ -16,7 +16,8 @@ description:
     Manager query service (query type C(VmRestorePoint)).
   - Every filter is sent to the server; results come newest first. The query service filters and sorts points on
     C(CreationTime), which the module uses for O(created_after) and O(created_before).
-  - A VM restore point names the restore point of its backup (by time) and its backup file, not the backup itself.
+  - A VM restore point names the restore point of its backup (RV(restore_points[].restore_point_id)) and its backup
+    file, not the backup itself; the query type C(RestorePoint) names the backup of a restore point.
     To judge whether each VM has a recent enough point, see the C(vm_restore_points) check of
     M(veeam.enterprise_manager.session_compliance_info).
 author:
@@ -105,6 +106,11 @@ restore_points:
         job); V(null) where Enterprise Manager does not give it.
       type: str
       sample: urn:VMware:Vm:de28dc43-b8ee-4e17-8e63-3d38b6604033.vm-62228
+    restore_point_id:
+      description: UUID of the backup's restore point the VM point belongs to (from its link; the query type
+        C(RestorePoint) names the backup of that restore point).
+      type: str
+      sample: 94ebd136-e5e0-4ebf-8e89-c37269132c28
     restore_point_name:
       description: Name of the backup's restore point the VM point belongs to (Enterprise Manager names it after
         its time).

@@ -183,6 +183,9 @@ def test_each_vm_gets_its_verdict_and_reason_in_the_json_report(points_run, simu
     point_queries = [entry['query'] for entry in log if (entry.get('query') or {}).get('type') in (
         'VmRestorePoint', 'VmReplicaPoint')]
     assert sorted(query['type'] for query in point_queries) == ['VmReplicaPoint', 'VmRestorePoint'], point_queries
+    # And one query names the backups of the VM restore points: their backups' restore points.
+    assert [entry['query']['type'] for entry in log if (entry.get('query') or {}).get('type') == 'RestorePoint'] == [
+        'RestorePoint']
     assert all(query['filter'].startswith('CreationTime>=') and query['sortDesc'] == 'CreationTime'
                for query in point_queries)
 

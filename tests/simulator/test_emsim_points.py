@@ -116,3 +116,18 @@ def test_the_entity_url_leaves_out_what_only_the_query_lists(api, data):
 def test_an_unknown_filter_field_is_refused(api):
     answer = api("/query", type="VmRestorePoint", format="Entities", filter='Result=="Success"')
     assert answer.status_code == 400
+
+
+def test_each_backup_run_has_a_restore_point_naming_its_backup(api, data):
+    answer = api("/query", type="RestorePoint", format="Entities", sortDesc="CreationTime",
+                 filter='BackupName=="Daily Backup 02"')
+    assert answer.status_code == 200
+    items = answer.json()["entities"]["restorePoints"]["restorePoints"]
+    sessions = [s for s in data.backup_job_sessions if s["job_name"] == "Daily Backup 02" and s["result"] == "Success"]
+    assert len(items) == len(sessions) > 0
+    assert set(link["name"] for item in items for link in item["links"] if link["type"] == "BackupReference") == {
+        "Daily Backup 02"}
+    # Every VM restore point links to one of them by the UUID at the end of its Href.
+    ids = set(item["uid"].rsplit(":", 1)[-1] for item in items)
+    mine = [p for p in data.vm_restore_points if p["job_name"] == "Daily Backup 02"]
+    assert mine and set(p["restore_point_uuid"] for p in mine) == ids

@@ -58,10 +58,11 @@ KINDS = (
     "backup_task_sessions",
     "vm_restore_points",
     "vm_replica_points",
+    "restore_points",
 )
 TIME_KEYS = ("creation_time", "end_time", "next_run")
 #: The kinds derived from the task sessions (see ``derive_points``).
-POINT_KINDS = ("vm_restore_points", "vm_replica_points")
+POINT_KINDS = ("vm_restore_points", "vm_replica_points", "restore_points")
 
 SERVER_NAMES = ["backupsrv01.tech.local", "backupsrv02.tech.local", "enterprise06.tech.local"]
 CDP_POLICY_NAMES = ["CDP Policy 1", "CDP Policy 2", "CDP SQL Tier-1", "CDP Exchange"]
@@ -190,9 +191,8 @@ class Dataset:
         self.backup_job_sessions = list(lists.get("backup_job_sessions") or [])
         self.backup_task_sessions = list(lists.get("backup_task_sessions") or [])
         # Points given by hand (a JSON data set); the served lists add those derived from the task sessions.
-        self._given_points = {"vm_restore_points": list(lists.get("vm_restore_points") or []),
-                              "vm_replica_points": list(lists.get("vm_replica_points") or [])}
-        self._points = {"vm_restore_points": [], "vm_replica_points": []}
+        self._given_points = dict((kind, list(lists.get(kind) or [])) for kind in POINT_KINDS)
+        self._points = dict((kind, []) for kind in POINT_KINDS)
         # The points follow the task sessions: derived on first use after a change (see derive_points).
         self._points_stale = True
         self._points_lock = threading.RLock()
@@ -217,6 +217,11 @@ class Dataset:
     def vm_restore_points(self):
         """The VMs' restore points: given ones, and one per backup task session that left one (derived on use)."""
         return self._points_of("vm_restore_points")
+
+    @property
+    def restore_points(self):
+        """The backups' restore points (one per backup job session that left VM points), named after their time."""
+        return self._points_of("restore_points")
 
     @property
     def vm_replica_points(self):
@@ -786,6 +791,26 @@ def derive_points(data):
             _complete_point(kind, point)
         points.sort(key=lambda point: point["creation_time"])
         data._points[kind] = points  # pylint: disable=protected-access
+    # A backup's restore point per backup run: what names the backup (the job) of its VMs' restore points.
+    backups = dict((point["uuid"].lower(), point) for point in data._given_points["restore_points"])  # pylint: disable=protected-access
+    for point in data._points["vm_restore_points"]:  # pylint: disable=protected-access
+        key = point["restore_point_uuid"].lower()
+        if key not in backups:
+            backups[key] = {"uuid": point["restore_point_uuid"], "name": point["restore_point_name"],
+                            "creation_time": point["creation_time"], "backup_name": point["job_name"],
+                            "backup_uuid": _derived_uuid("backup", point.get("job_uuid") or point["job_name"]),
+                            "backup_server_uuid": point["backup_server_uuid"],
+                            "backup_server_name": point["backup_server_name"]}
+        elif point["creation_time"] < backups[key]["creation_time"]:
+            backups[key]["creation_time"] = point["creation_time"]
+    for backup in backups.values():
+        backup["creation_time"] = _utc(backup.get("creation_time")) or datetime(2025, 1, 1, tzinfo=timezone.utc)
+        backup.setdefault("name", _restore_point_name(backup["creation_time"]))
+        backup.setdefault("backup_name", "")
+        backup.setdefault("backup_uuid", _derived_uuid("backup", backup["backup_name"]))
+        backup.setdefault("backup_server_uuid", "00000000-0000-0000-0000-000000000000")
+        backup.setdefault("backup_server_name", "")
+    data._points["restore_points"] = sorted(backups.values(), key=lambda item: item["creation_time"])  # pylint: disable=protected-access
 
 
 def _complete_point(kind, point):

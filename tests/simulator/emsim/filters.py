@@ -248,6 +248,15 @@ QUERY_FIELDS = {
         ("BackupServerUid", "uid", "backup_server_uuid", "BackupServer"),
         ("BackupServerName", "string", "backup_server_name"),
     ),
+    "restorepoint": _fields(
+        ("UID", "uid", "uuid", "RestorePoint"),
+        ("Name", "string", "name"),
+        ("CreationTime", "datetime", "creation_time"),
+        ("BackupUid", "uid", "backup_uuid", "Backup"),
+        ("BackupName", "string", "backup_name"),
+        ("BackupServerUid", "uid", "backup_server_uuid", "BackupServer"),
+        ("BackupServerName", "string", "backup_server_name"),
+    ),
     "vmreplicapoint": _fields(
         ("UID", "uid", "uuid", "VmReplicaPoint"),
         ("Name", "string", "name"),

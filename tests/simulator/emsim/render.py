@@ -84,6 +84,8 @@ KINDS = {
                               "BackupTaskSession", "BackupTaskSessions", "BackupTaskSession"),
     "vmrestorepoint": Kind("vm_restore_points", "VmRestorePoint", "vmRestorePoints", "VmRestorePoint", "VmRestorePoint",
                            "VmRestorePoints", "VmRestorePoint"),
+    "restorepoint": Kind("restore_points", "RestorePoint", "restorePoints", "RestorePoint", "RestorePoint", "RestorePoints",
+                         "RestorePoint"),
     "vmreplicapoint": Kind("vm_replica_points", "VmReplicaPoint", "vmReplicaPoints", "VmReplicaPoint", "VmReplicaPoint",
                            "VmReplicaPoints", "VmReplicaPoint"),
 }
@@ -273,6 +275,14 @@ def entity_item(kind_name, record, base):
                     [("VmDisplayName", record.get("vm_display_name") or "")])
     if kind_name in ("vmrestorepoint", "vmreplicapoint"):
         return _point_item(kind_name, record, base, server_link, alternate)
+    if kind_name == "restorepoint":
+        # As get_query_restorepoint shows it: Up to its backup and its server, BackupDateUTC.
+        links = [link("Up", "%s/backups/%s" % (base, record["backup_uuid"]), "BackupReference", record.get("backup_name")),
+                 server_link, alternate,
+                 link("Down", "%s/restorePoints/%s/vAppRestorePoints" % (base, rid), "VAppRestorePointReferenceList"),
+                 link("Related", "%s/restorePoints/%s/backupFiles" % (base, rid), "BackupFileReferenceList")]
+        fields = [_field("BackupDateUTC", format_time(record.get("creation_time"), rid))]
+        return Item(kind.entity_tag, ref_href + "?format=Entity", record["name"], uid, links, fields)
     if kind_name == "job":
         links = [server_link, alternate]
         if record.get("job_type", "Replica") == "Replica":

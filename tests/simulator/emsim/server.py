@@ -53,6 +53,7 @@ COLLECTIONS = {
     "backupsessions": "backupjobsession",
     "backuptasksessions": "backuptasksession",
     "vmrestorepoints": "vmrestorepoint",
+    "restorepoints": "restorepoint",
     "vmreplicapoints": "vmreplicapoint",
 }
 #: (parent collection, child path) -> child kind.

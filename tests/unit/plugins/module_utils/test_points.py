@@ -54,6 +54,8 @@ def test_the_point_resources_follow_the_reference_pages():
         assert resource.field('creation_time_utc').kind == res.TIME
     assert res.VM_REPLICA_POINT.field('replica_name').source == 'ReplicaReference'
     assert res.VM_RESTORE_POINT.field('restore_point_name').source == 'RestorePointReference'
+    assert res.VM_RESTORE_POINT.field('restore_point_id').kind == res.LINK_ID
+    assert res.RESTORE_POINT.field('backup_name').source == 'BackupReference'
 
 
 @pytest.mark.parametrize('seconds, words', [
@@ -74,6 +76,16 @@ def test_ages_read_as_people_say_them(seconds, words):
 ])
 def test_the_parent_of_a_point(item, parent):
     assert compliance.point_parent(item) == parent
+
+
+def test_the_backups_restore_points_name_the_parent_before_the_backup_file():
+    named, unnamed = point('vm1', -5, job='File Name Job'), point('vm2', -5, job='Other File Job')
+    named['restore_point_id'] = 'aaaaaaaa-0000-4000-8000-000000000001'
+    unnamed['restore_point_id'] = 'aaaaaaaa-0000-4000-8000-000000000002'
+    parents = [{'id': named['restore_point_id'], 'backup_name': 'The Backup'}]
+    report = compliance.build_report({'vm_restore_points': [named, unnamed], 'point_parents': parents},
+                                     options())
+    assert dict((s['name'], s['parent']) for s in report['subjects']) == {'vm1': 'The Backup', 'vm2': 'Other File Job'}
 
 
 def test_newest_point_within_the_default_rpo_is_ok_else_stale_with_a_reason():

@@ -25,7 +25,7 @@ ALL = sorted((resource for resource in res.RESOURCES.values() if resource.time_f
 def test_the_resources():
     assert sorted(res.RESOURCES) == ['BackupJobSession', 'BackupTaskSession', 'CdpPolicy', 'CdpReplicaSession',
                                      'CdpReplicaTaskSession', 'Job', 'ReplicaJobSession', 'ReplicaTaskSession',
-                                     'VmReplicaPoint', 'VmRestorePoint']
+                                     'RestorePoint', 'VmReplicaPoint', 'VmRestorePoint']
     assert [(r.query_type, r.collection, r.time_field) for r in ALL] == [
         ('BackupJobSession', 'backupSessions', 'CreationTime'),
         ('BackupTaskSession', 'backupTaskSessions', 'CreationTime'),
