@@ -256,8 +256,11 @@ def measure_points(vms, days, repeat):
         '(%d VM replica points); one job failed its last two nights and one VM left its job 5 days ago (generated in %.1f s).'
         % (counts['vm_replica_points'], generated),
         'Each check reads every point of its horizon (%d days) in one paged query sorted on the server, newest first;' % days,
-        'never one request per VM. Times are the median of %d run(s), logon and logout included; the role row is' % repeat,
-        'ansible-playbook, start-up included (see the start-up row above), with the role\'s default pages of 500.',
+        'never one request per VM; `vm_restore_points` also reads the backups\' restore points of the horizon (one more',
+        'paged query, %d here) to name each VM\'s backup. Times are the median of %d run(s), logon and logout'
+        % (counts['restore_points'], repeat),
+        'included; the role row is ansible-playbook, start-up included (see the start-up row above), with the role\'s',
+        'default pages of 500.',
         '',
         '| run | time | requests | logons | points read | VMs judged |',
         '| --- | ---: | ---: | ---: | ---: | ---: |',
