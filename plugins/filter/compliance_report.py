@@ -17,11 +17,11 @@ from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _c
 
 # Keys of the input that are not checks: EM's lists of jobs (replication, backup) and policies, and the sessions
 # read only to name the VMs of older ones.
-LISTS = tuple(_checks.LISTINGS) + ('parent_sessions',)
+LISTS = tuple(_checks.LISTINGS) + ('parent_sessions', 'point_parents')
 
 
 def compliance_report(gathered, fail_on=None, exclude=None, task_sessions=None, judge='latest', lookback='24h',
-                      max_age=None, max_age_overrides=None, allow_empty=False, now=None):
+                      max_age=None, max_age_overrides=None, allow_empty=False, now=None, protection_horizon=None):
     """Build the compliance report from what the info modules returned.
 
     :param gathered: check name -> list of sessions; optionally ``jobs``, ``backup_jobs`` and ``policies`` -> EM's
@@ -33,6 +33,8 @@ def compliance_report(gathered, fail_on=None, exclude=None, task_sessions=None, 
     :param lookback: the window's start (an age such as ``24h``, or an ISO 8601 date-time); None: every item given
         is in it. The defaults are the module's.
     :param now: the time the report is made (ISO 8601); None: the current time.
+    :param protection_horizon: for the checks judged from points, the age the VMs' points given were read over
+        (the VMs expected); None: the module's default, 30d.
     """
     if not isinstance(gathered, dict):
         raise AnsibleFilterError('compliance_report expects a dict of check name to list of sessions')
@@ -48,7 +50,7 @@ def compliance_report(gathered, fail_on=None, exclude=None, task_sessions=None, 
         options = compliance.Options.from_params(dict(
             checks=checks or list(compliance.DEFAULT_CHECKS), lookback=lookback, fail_on=list(fail_on or ['Failed']),
             judge=judge, exclude=list(exclude or []), max_age=max_age, max_age_overrides=max_age_overrides or {},
-            allow_empty=allow_empty), now=when)
+            allow_empty=allow_empty, protection_horizon=protection_horizon), now=when)
         return compliance.build_report(data, options)
     except ValueError as exc:  # NoDataError included
         raise AnsibleFilterError(str(exc))

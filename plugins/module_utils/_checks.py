@@ -60,13 +60,14 @@ class Check:
     __slots__ = ('name', 'title', 'what', 'subject_kind', 'subject_title', 'session_kind', 'session_title',
                  'parent_title', 'session_resource', 'reason_resource', 'listing', 'subject_uid_field',
                  'subject_name_field', 'parent_check', 'parent_session_uid_field', 'parent_session_name_field',
-                 'finished_state', 'vm_subjects', 'event_kind', 'judged_from', 'default')
+                 'finished_state', 'vm_subjects', 'event_kind', 'judged_from', 'default', 'default_max_age',
+                 'point_parent_resource')
 
     def __init__(self, name, title, what, subject_kind, subject_title, session_kind, session_title, parent_title,
                  session_resource, listing, subject_name_field, finished_state, reason_resource=None,
                  subject_uid_field=None, parent_check=None, parent_session_uid_field=None,
                  parent_session_name_field=None, vm_subjects=False, event_kind=None, judged_from='sessions',
-                 default=True):
+                 default=True, default_max_age=None, point_parent_resource=None):
         self.name = name
         # What people read: the check's title (a plural noun) and a phrase for prose ("backup jobs").
         self.title = title
@@ -91,17 +92,25 @@ class Check:
         self.parent_check = parent_check
         self.parent_session_uid_field = parent_session_uid_field
         self.parent_session_name_field = parent_session_name_field
-        # The state of a session that has ended.
+        # The state of a session that has ended (None for checks judged from points).
         self.finished_state = finished_state
-        # VMs are judged on the lookback window only: never disabled, never stale.
+        # The subjects are VMs. Judged from sessions, VMs are judged on the lookback window only: never disabled,
+        # never stale; judged from points, they are stale when their newest point is older than their RPO.
         self.vm_subjects = vm_subjects
         # The kind the event source watches for this check (its ``kinds`` argument), or None.
         self.event_kind = event_kind
         # How the check is judged: a strategy name; _gather.READERS reads its items and _compliance._JUDGED_FROM
-        # judges a subject from them ('sessions'; restore points would be another).
+        # judges a subject from them: 'sessions', or 'points' (a VM's restore or replica points: its sessions are
+        # its points, its name field the VM's, and it is stale when its newest point is older than its RPO).
         self.judged_from = judged_from
         # Whether a run without ``checks`` runs it.
         self.default = default
+        # The max_age (an age text, ``_query.parse_age``) that applies when the user sets none, or None: then an
+        # unset max_age means no staleness (the session checks). The points checks judge every VM against one.
+        self.default_max_age = default_max_age
+        # Checks judged from points whose points name their parent only by a link: the resource read (one query over
+        # the horizon) to name it (a VM restore point links to its backup's RestorePoint, which names the backup).
+        self.point_parent_resource = point_parent_resource
 
     def __repr__(self):
         return 'Check(%r)' % (self.name,)
@@ -146,6 +155,17 @@ _ENTRIES = (
           'vm_display_name', 'Completed', parent_check='cdp_replica_sessions',
           parent_session_uid_field='policy_session_uid', parent_session_name_field='policy_session_name',
           vm_subjects=True, event_kind='cdp_replica_task_sessions'),
+    # Judged from points, not sessions: one subject per VM (by its hierarchy reference where EM gives one), the VMs
+    # expected being those with a point within the protection horizon. Off by default: they read every point of
+    # the horizon. An unset max_age is 26 hours for them (a daily job and its slack). The event source does not
+    # watch points. Their "session" is a point; finished_state does not apply.
+    Check('vm_restore_points', 'Restore points of VMs', 'the restore points of VMs', 'restore_point_vm', 'VM',
+          'vm_restore_point', 'Restore point', 'Backup', res.VM_RESTORE_POINT, _BACKUP_JOBS, 'vm_display_name', None,
+          vm_subjects=True, judged_from='points', default=False, default_max_age='26h',
+          point_parent_resource=res.RESTORE_POINT),
+    Check('vm_replica_points', 'Replica points of VMs', 'the replica points of VMs', 'replica_point_vm', 'VM',
+          'vm_replica_point', 'Replica point', 'Replica', res.VM_REPLICA_POINT, _REPLICA_JOBS, 'vm_display_name', None,
+          vm_subjects=True, judged_from='points', default=False, default_max_age='26h'),
 )
 
 #: Every check by name, in the order reports show them (backups first).

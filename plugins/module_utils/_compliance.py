@@ -31,6 +31,7 @@ __metaclass__ = type
 
 import datetime
 import fnmatch
+import re
 
 from . import _checks
 from ._query import format_time, parse_age, parse_time, parse_time_option
@@ -43,6 +44,8 @@ JUDGES = ('latest', 'every')
 RESULTS = tuple(_checks.RESULTS)
 VERDICTS = tuple(_checks.VERDICTS)
 NO_REASON = 'Enterprise Manager gives no reason'
+# How far back the checks judged from points look for the VMs they expect (session_compliance_protection_horizon).
+DEFAULT_PROTECTION_HORIZON = '30d'
 
 
 class NoDataError(ValueError):
@@ -58,7 +61,8 @@ def _is_none(value):
 class Options:
     """The checked options of one run. Build it with ``Options.from_params``; errors name the option."""
 
-    def __init__(self, checks, lookback_from, now, fail_on, judge, exclude, max_age, max_age_overrides, allow_empty):
+    def __init__(self, checks, lookback_from, now, fail_on, judge, exclude, max_age, max_age_overrides, allow_empty,
+                 protection_horizon=None):
         self.checks = checks
         self.lookback_from = lookback_from
         self.now = now
@@ -68,6 +72,13 @@ class Options:
         self.max_age = max_age
         self.max_age_overrides = max_age_overrides
         self.allow_empty = allow_empty
+        # The checks judged from points expect the VMs with a point within this age (a timedelta) before now.
+        self.protection_horizon = protection_horizon if protection_horizon is not None else datetime.timedelta(days=30)
+
+    @property
+    def protection_from(self):
+        """The oldest point read by the checks judged from points: now minus the protection horizon."""
+        return self.now - self.protection_horizon
 
     @property
     def read_from(self):
@@ -87,7 +98,8 @@ class Options:
     @classmethod
     def from_params(cls, params, prefix='', now=None):
         """Check the options (``checks``, ``lookback``, ``fail_on``, ``judge``, ``exclude``, ``max_age``,
-        ``max_age_overrides``, ``allow_empty``); raise ValueError naming ``prefix`` + the option."""
+        ``max_age_overrides``, ``allow_empty``, ``protection_horizon``); raise ValueError naming ``prefix`` + the
+        option."""
         now = now or datetime.datetime.now(UTC).replace(microsecond=0)
 
         def name(option):
@@ -128,7 +140,9 @@ class Options:
             allow_empty = allow_empty.strip().lower() in ('true', 'yes', 'on')
         if not isinstance(allow_empty, bool):
             raise ValueError('%s: must be true or false, got %r.' % (name('allow_empty'), allow_empty))
-        return cls(checks, lookback_from, now, fail_on, judge, exclude, max_age, checked, allow_empty)
+        horizon = params.get('protection_horizon')
+        horizon = parse_age(DEFAULT_PROTECTION_HORIZON if horizon is None else horizon, name('protection_horizon'))
+        return cls(checks, lookback_from, now, fail_on, judge, exclude, max_age, checked, allow_empty, horizon)
 
     def age_for(self, name):
         """The max_age that applies to a job or policy: an exact override, else the first matching pattern."""
@@ -246,7 +260,8 @@ def build_report(data, options, em=None):
         one list of sessions per check (keys as in ``CHECKS``) and ``task_sessions``: task sessions read to
         explain failed sessions. A VM's task session is named after the job or policy of its session, found in
         the parent check's sessions or in ``parent_sessions`` (older ones, read only to name VMs, not judged).
-        Missing keys are empty lists.
+        ``point_parents``: the backups' restore points (``RestorePoint``) that name the backup of each VM restore
+        point. Missing keys are empty lists.
     :param options: an ``Options``.
     :param em: the EM host, reported as ``em``.
     :raises NoDataError: when EM returned nothing at all for the enabled checks and ``allow_empty`` is false.
@@ -283,6 +298,10 @@ def build_report(data, options, em=None):
                 if item.get(check.subject_name_field) is not None:
                     parent_names[item.get('uid')] = item.get(check.subject_name_field)
 
+    # The backups' restore points read to name the backup of each VM restore point: id -> backup name.
+    point_parents = dict((item.get('id'), item.get('backup_name')) for item in data.get('point_parents') or []
+                         if item.get('id') and item.get('backup_name'))
+
     def in_window(item):
         if window_from is None:
             return True
@@ -314,6 +333,10 @@ def build_report(data, options, em=None):
         counts = dict((result, 0) for result in RESULTS)
         counts['total'] = 0
         excluded[check.name] = 0
+        if check.judged_from == 'points':
+            _point_subjects(check, gathered[check.name], patterns, subject, counts, excluded, point_parents)
+            totals[check.name] = counts
+            continue
         for item in gathered[check.name]:
             parent = _parent_of_session(check, item, parent_names)
             if _excluded(patterns, parent, item.get('name'), item.get('vm_display_name')):
@@ -347,6 +370,8 @@ def build_report(data, options, em=None):
         what = 'result in %s' % ', '.join(fail_on)
         if options.max_age is not None or any(age is not None for age in options.max_age_overrides.values()):
             what += ', or no success within max_age'
+        if any(check.judged_from == 'points' for check in checks):
+            what += ', or a VM whose newest point is older than its RPO'
         lines.append('%d violation(s) (judge %s; %s):' % (len(violations), options.judge, what))
     for violation in violations:
         lines.append('{kind} | {parent} | {name} | {creation_time_utc} | {result}: {message}'.format(
@@ -483,7 +508,123 @@ def _judge_sessions(found, options, in_window, tasks_by_session, parent_names, v
     }
 
 
+# ------------------------------------------------------------------------------------------ judged from points
+
+# A backup file is named after its backup (the job): "<backup>D2025-06-16T060031_8B0A.vib", "<backup>D2016-10-06T165918.vbk".
+_BACKUP_FILE = re.compile(r'^(.+?)D\d{4}-\d{2}-\d{2}T\d{6}(?:_[0-9A-Fa-f]+)?\.\w+$')
+
+
+def point_parent(point):
+    """The backup or replica a VM's point belongs to, from the point alone: the replica's name, or the backup's read
+    from the name of the backup file (EM links a VM restore point to its backup's restore point and its backup file,
+    not to the backup; the restore points read, ``point_parents``, name the backup first)."""
+    if point.get('replica_name'):
+        return point['replica_name']
+    match = _BACKUP_FILE.match(point.get('backup_file_name') or '')
+    return match.group(1).strip() if match else None
+
+
+def point_vm_key(point):
+    """A VM's key: its hierarchy reference where EM gives one (it survives a move to another job), else its name on
+    its backup server."""
+    reference = (point.get('hierarchy_obj_ref') or '').strip().lower()
+    if reference:
+        return reference
+    return (point.get('backup_server_name') or '', point.get('vm_display_name') or point.get('name'))
+
+
+def _point_subjects(check, points, patterns, subject, counts, excluded, point_parents):
+    """The subjects of a check judged from points: one per VM with a point in the horizon (all points read are)."""
+    for point in points:
+        parent = point_parents.get(point.get('restore_point_id')) or point_parent(point)
+        vm = point.get('vm_display_name') or (point.get('name') or '').rsplit('@', 1)[0] or None
+        if _excluded(patterns, parent, vm, point.get('name')):
+            excluded[check.name] += 1
+            continue
+        # A point is what a successful run leaves: counted as a success.
+        counts['total'] += 1
+        counts['Success'] += 1
+        found = subject(check, point_vm_key(point), subject_id=None, name=vm, parent=parent,
+                        backup_server_name=point.get('backup_server_name'))
+        found.sessions.append(point)
+
+
+def _override(options, name):
+    """(matched, age) of max_age_overrides for a name: an exact key, else the first matching pattern."""
+    if name is None:
+        return False, None
+    if name in options.max_age_overrides:
+        return True, options.max_age_overrides[name]
+    for pattern, age in options.max_age_overrides.items():
+        if fnmatch.fnmatchcase(name, pattern):
+            return True, age
+    return False, None
+
+
+def point_rpo(check, options, vm, parent):
+    """A VM's RPO: its max_age override, else its backup's or replica's, else max_age, else the check's default.
+    None: an override of none, never stale."""
+    for name in (vm, parent):
+        matched, age = _override(options, name)
+        if matched:
+            return age
+    if options.max_age is not None:
+        return options.max_age
+    return parse_age(check.default_max_age, check.name) if check.default_max_age else None
+
+
+def duration_words(seconds):
+    """An age as people say it: "45 minutes", "26 hours", "3 days 4 hours"."""
+    seconds = max(0, int(seconds))
+    if seconds < 3600:
+        minutes = seconds // 60
+        return '%d minute%s' % (minutes, '' if minutes == 1 else 's')
+    if seconds < 2 * 86400:
+        hours = seconds // 3600
+        return '%d hour%s' % (hours, '' if hours == 1 else 's')
+    days, hours = seconds // 86400, (seconds % 86400) // 3600
+    return '%d days' % days + (' %d hour%s' % (hours, '' if hours == 1 else 's') if hours else '')
+
+
+def _judge_points(found, options, in_window, tasks_by_session, parent_names, violations, recovered):
+    """A VM judged from its points: ``ok`` when its newest point is within its RPO, ``stale`` otherwise."""
+    check = _checks.CHECKS[found.check]
+    points = _newest_first(found.sessions)
+    newest = points[0]
+    created = _time(newest.get('creation_time_utc'))
+    rpo = point_rpo(check, options, found.name, found.parent)
+    age = int((options.now - created).total_seconds()) if created is not None else None
+    noun = check.session_title[0].lower() + check.session_title[1:]
+    verdict = 'ok'
+    if rpo is not None and (age is None or age > rpo.total_seconds()):
+        verdict = 'stale'
+        violations.append({
+            'kind': check.subject_kind, 'id': newest.get('id'), 'name': found.name, 'parent': found.parent,
+            'result': 'Stale', 'state': None, 'creation_time_utc': newest.get('creation_time_utc'),
+            'message': 'newest %s %s ago, RPO %s' % (
+                noun, duration_words(age) if age is not None else 'at an unknown time', duration_words(rpo.total_seconds())),
+        })
+    return {
+        'check': check.name,
+        'kind': check.subject_kind,
+        'id': None,
+        'name': found.name,
+        'parent': found.parent,
+        'backup_server_name': found.backup_server_name,
+        'verdict': verdict,
+        'latest': None,
+        'last_success_end_time_utc': None,
+        'counts': dict((result, len(points) if result == 'Success' else 0) for result in RESULTS),
+        'hierarchy_obj_ref': newest.get('hierarchy_obj_ref'),
+        'newest_point': dict((key, newest.get(key)) for key in ('id', 'name', 'creation_time_utc', 'point_type')),
+        'newest_point_age_seconds': age,
+        'rpo_seconds': int(rpo.total_seconds()) if rpo is not None else None,
+        'points': len(points),
+    }
+
+
 # How a check is judged (``_checks.Check.judged_from``) -> the function that judges one of its subjects.
 _JUDGED_FROM = {
     'sessions': _judge_sessions,
+    'points': _judge_points,
 }

@@ -11,7 +11,9 @@ Every check is read the same way, from its entry in ``_checks.CHECKS``. Round 1 
 at once (at most ``workers`` requests in flight, one thread each): EM's lists of jobs and policies (one query
 per resource, whatever the number of checks listing from it), and the sessions of each enabled check. A job's
 or policy's sessions are those created in the lookback window or ended within the longest max_age (one query:
-staleness is about when a success ended, however long it ran); a VM's are those of the lookback window. Round 2
+staleness is about when a success ended, however long it ran); a VM's are those of the lookback window; the
+checks judged from points read every point of the protection horizon (one paged query each), and the restore
+points of the horizon that name the backups of VM restore points (one more). Round 2
 reads the reasons of the sessions that failed without a message of their own: one filtered query per kind
 (task sessions whose result is Failed or Warning), never one request per session, and only for kinds that need
 it; and, by UID, the sessions that VMs read belong to but that started before the period read, to name them.
@@ -20,6 +22,7 @@ it; and, by UID, the sessions that VMs read belong to but that started before th
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import datetime
 from concurrent.futures import ThreadPoolExecutor
 
 from . import _checks
@@ -46,9 +49,17 @@ def _sessions_query(check, options):
                                  Condition(check.end_field, '>=', stale_from)])
 
 
+def _points_query(check, options):
+    """(resource, conditions, raw filter) reading a VM's points: every point of the protection horizon, newest first,
+    in one paged query for all VMs (never one request per VM)."""
+    resource = check.session_resource
+    return resource, _since(resource, options.protection_from), None
+
+
 # How a check is judged (``_checks.Check.judged_from``) -> what reads its items: (check, options) -> query.
 READERS = {
     'sessions': _sessions_query,
+    'points': _points_query,
 }
 
 
@@ -92,6 +103,12 @@ def gather(em, options, page_size=500, workers=MAX_WORKERS):
     queries, groups = _listing_queries(checks)
     for check in checks:
         queries[check.name] = READERS[check.judged_from](check, options)
+        if check.point_parent_resource is not None:
+            # What names the points' parents (a backup's restore points), from a day before the horizon: a backup run
+            # starts before the VM points it makes.
+            resource = check.point_parent_resource
+            queries['point_parents:%s' % check.name] = (
+                resource, _since(resource, options.protection_from - datetime.timedelta(days=1)), None)
     for check in checks:
         parent = _checks.CHECKS.get(check.parent_check)
         if parent is not None and not check.parent_session_name_field and parent.name not in queries:
@@ -104,7 +121,8 @@ def gather(em, options, page_size=500, workers=MAX_WORKERS):
         items = found.pop('list:%s' % query_type)
         for listing in listings:
             data[listing.key] = [item for item in items if listing.accepts(item)]
-    data.update(found)
+    data['point_parents'] = [item for key in sorted(found) if key.startswith('point_parents:') for item in found[key]]
+    data.update((key, items) for key, items in found.items() if not key.startswith('point_parents:'))
 
     # Round 2: the reasons, for kinds with failed sessions of the window that have no message of their own;
     # and the sessions VMs belong to that were not read (by UID), so that every VM is named after its job.

@@ -75,6 +75,20 @@ def session_filter_argument_spec(resource):
     )
 
 
+def point_filter_argument_spec():
+    """The filter options of the VMs' points: a time, no state and no result (a point exists or not)."""
+    return dict(
+        id=dict(type='str'),
+        name=dict(type='str'),
+        created_after=dict(type='str'),
+        created_before=dict(type='str'),
+        backup_server_name=dict(type='str'),
+        filter=dict(type='str'),
+        limit=dict(type='int'),
+        page_size=dict(type='int', default=100),
+    )
+
+
 class InfoModuleSpec:
     """How one info module reads its resource.
 
@@ -93,6 +107,8 @@ class InfoModuleSpec:
         """Sessions have states, results and times; jobs and policies (no time field) do not."""
         if self.resource.time_field is None:
             return item_filter_argument_spec()
+        if not self.resource.states:
+            return point_filter_argument_spec()
         return session_filter_argument_spec(self.resource)
 
     def argument_spec(self):
@@ -193,6 +209,7 @@ def compliance_argument_spec():
         max_age=dict(type='str'),
         max_age_overrides=dict(type='dict', default={}),
         allow_empty=dict(type='bool', default=False),
+        protection_horizon=dict(type='str', default=compliance.DEFAULT_PROTECTION_HORIZON),
         page_size=dict(type='int', default=500),
     )
 

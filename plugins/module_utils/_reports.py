@@ -27,6 +27,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from . import _checks as registry
+from ._compliance import duration_words
 from ._query import format_time, parse_time
 from ._untrusted import printable
 
@@ -370,6 +371,8 @@ def _case_out(case):
     lines = [u'verdict: %s' % case.verdict]
     if subject.get('backup_server_name'):
         lines.append(u'backup server: %s' % _text(subject['backup_server_name']))
+    if subject.get('newest_point') is not None:  # a VM judged from its points
+        return u'\n'.join(lines + _point_lines(subject))
     latest = subject.get('latest')
     if latest:
         lines.append(u'newest finished session: %s, %s, ended %s' % (
@@ -680,6 +683,7 @@ def _report_body(name, report, heading='h1'):
                u'policy or VM made good: not violations.</p>' % _MUTED)
     if recovered:
         out.append(_table(_SESSION_HEADERS, _session_rows(recovered)))
+    out.append(_points_section(report))
     subjects = report.get('subjects')
     if subjects is not None:
         out.append(u'<h2 style="%s">Jobs, policies and VMs (%d)</h2>' % (_H2, len(subjects)))
@@ -748,6 +752,97 @@ def html_page(data, name=None):
     title = u'%s: Veeam compliance of %d Enterprise Manager(s)' % (
         'PASSED' if passed else 'FAILED', len(pairs) + len(missing))
     return _page(title, u''.join(out))
+
+
+# ------------------------------------------------------------------------------------------ VMs judged from points
+
+# The age classes of the points histogram: (words, upper bound in seconds or None).
+_POINT_AGES = ((u'within 24 h', 86400), (u'24 to 48 h', 2 * 86400), (u'2 to 7 days', 7 * 86400), (u'older', None))
+
+
+def _point_subjects(report):
+    """The subjects judged from points, by check, in the registry's order."""
+    found = {}
+    for subject in report.get('subjects') or []:
+        if subject.get('newest_point') is not None:
+            found.setdefault(_check_of(subject), []).append(subject)
+    return [(check, found[check]) for check in CHECKS if check in found] + sorted(
+        (check, subjects) for check, subjects in found.items() if check not in CHECKS)
+
+
+def _point_lines(subject):
+    """A VM judged from its points, in words (JUnit system-out)."""
+    point = subject.get('newest_point') or {}
+    age = subject.get('newest_point_age_seconds')
+    rpo = subject.get('rpo_seconds')
+    newest = u'newest point: %s (%s), created %s UTC, %s ago' % (
+        _text(point.get('name')), _text(point.get('point_type')) or u'-',
+        _shown_time(point.get('creation_time_utc')) or u'-',
+        duration_words(age) if age is not None else u'an unknown time')
+    return [newest,
+            u'RPO: %s' % (duration_words(rpo) if rpo is not None else u'none (never stale)'),
+            u'points in the protection horizon: %s' % _text(subject.get('points'))]
+
+
+def _point_metrics(metrics, labels, subject):
+    """The newest point's time and the RPO of a VM judged from its points (nothing for other subjects)."""
+    newest = _epoch((subject.get('newest_point') or {}).get('creation_time_utc'))
+    if newest is not None:
+        metrics.add('subject_newest_point_timestamp_seconds', 'When the newest restore or replica point of the VM was '
+                    'created, in seconds since the epoch.', labels, newest)
+    if subject.get('newest_point') is not None and subject.get('rpo_seconds') is not None:
+        metrics.add('subject_rpo_seconds', 'The RPO the VM is judged against, in seconds.', labels,
+                    subject['rpo_seconds'])
+
+
+def _points_section(report):
+    """The HTML section of the VMs judged from their points: per check, a histogram of the newest points' ages and
+    the VMs, stale first (all of them folded when there are many). Empty when no check judged from points ran."""
+    out = []
+    for check, subjects in _point_subjects(report):
+        title = CHECK_TITLES.get(check, check)
+        stale = [subject for subject in subjects if subject.get('verdict') in VIOLATING]
+        violating = set(id(subject) for subject in stale)
+        out.append(u'<h2 style="%s">%s: %d VM(s), %d stale</h2>' % (_H2, _h(title), len(subjects), len(stale)))
+        out.append(u'<p style="%s">Each VM with a point in the protection horizon, judged on its newest point against '
+                   u'its RPO. A VM never backed up has no point and is not listed here.</p>' % _MUTED)
+        counts = [0] * len(_POINT_AGES)
+        for subject in subjects:
+            age = subject.get('newest_point_age_seconds')
+            for index, (dummy, bound) in enumerate(_POINT_AGES):
+                if bound is None or (age is not None and age <= bound):
+                    counts[index] += 1
+                    break
+        rows = []
+        for (words, dummy), count in zip(_POINT_AGES, counts):
+            width = int(round(100.0 * count / len(subjects))) if subjects else 0
+            graph = u'<div style="%s"><div style="%s">&nbsp;</div></div>' % (_style(width='320px'), _style(
+                background=_COLOURS['ok'] if words == _POINT_AGES[0][0] else _COLOURS['stale'],
+                width='%d%%' % max(width, 1), height='12px', line_height='12px')) if count else u''
+            rows.append([_h(words), _h(count), graph])
+        out.append(_table(['Newest point', 'VMs', ''], rows, numeric=(1,)))
+
+        def row(subject):
+            point = subject.get('newest_point') or {}
+            age, rpo = subject.get('newest_point_age_seconds'), subject.get('rpo_seconds')
+            return [_badge(subject.get('verdict') or 'ok'), _h(subject.get('name')), _h(subject.get('parent') or u'-'),
+                    _h(_shown_time(point.get('creation_time_utc')) or u'-'),
+                    _h(duration_words(age) if age is not None else u'-'),
+                    _h(duration_words(rpo) if rpo is not None else u'none'), _h(subject.get('points'))]
+        order = dict((verdict, index) for index, verdict in enumerate(VERDICTS))
+        ranked = sorted(subjects, key=lambda subject: (order.get(subject.get('verdict'), len(order)),
+                                                       -(subject.get('newest_point_age_seconds') or 0),
+                                                       _text(subject.get('name'))))
+        headers = ['Verdict', 'VM', registry.CHECKS[check].parent_title if check in registry.CHECKS else 'Parent',
+                   'Newest point (UTC)', 'Age', 'RPO', 'Points']
+        if stale:
+            out.append(_table(headers, [row(subject) for subject in ranked if id(subject) in violating], numeric=(6,)))
+        others = [subject for subject in ranked if id(subject) not in violating]
+        if others:
+            out.append(u'<details%s><summary style="%s">%d VM(s) within their RPO</summary>%s</details>' % (
+                u'' if len(others) > 20 else u' open', _MUTED, len(others),
+                _table(headers, [row(subject) for subject in others], numeric=(6,))))
+    return u''.join(out)
 
 
 # ------------------------------------------------------------------------------------------ Prometheus
@@ -842,6 +937,7 @@ def prometheus_text(data, name=None):
             if last is not None:
                 metrics.add('subject_last_success_timestamp_seconds', 'When the newest successful session of the '
                             'job, policy or VM ended, in seconds since the epoch.', labels, last)
+            _point_metrics(metrics, labels, subject)
     return metrics.render()
 
 

@@ -23,6 +23,8 @@ BOOL = 'bool'
 TIME = 'time'
 ID = 'id'            # the UUID taken from a UID (never from an Href: some EM Hrefs are wrong)
 LINK_NAME = 'link'   # the Name of the first link whose Type is the given one
+# The UUID at the end of the Href of the first link whose Type is the given one (for links that carry no UID).
+LINK_ID = 'link_id'
 # Seconds of a CDP policy's recovery point objective, read from its PolicyScheduleOptions (see _wire.rpo_seconds).
 RPO_SECONDS = 'rpo_seconds'
 
@@ -258,6 +260,63 @@ BACKUP_TASK_SESSION = Resource(
     fields=_COMMON_HEAD + _JOB_TASK + _RUN + _TASK_TAIL,
 )
 
+# A VM's point: what it is, when it was made, the VM (by name and, where EM gives it, by its hierarchy reference,
+# which stays the same when the VM moves to another job). No state and no result: a point exists or not.
+# The query service filters and sorts points on CreationTime; the entity carries CreationTimeUTC.
+_POINT_HEAD = _COMMON_HEAD + (
+    Field('href', 'href'),
+    Field('vm_display_name', 'vm_display_name', filter_field='VmDisplayName'),
+    Field('vm_name', 'vm_name'),
+    Field('creation_time_utc', 'creation_time_utc', TIME),
+    Field('point_type', 'point_type', filter_field='Type'),
+    Field('algorithm', 'algorithm', filter_field='Algorithm'),
+    Field('hierarchy_obj_ref', 'hierarchy_obj_ref'),
+)
+
+# The point types get_query_vmrestorepoint and get_query_vmreplicapoint document for their Type filter field.
+RESTORE_POINT_TYPES = ('Full', 'Increment', 'ReverseIncrement')
+REPLICA_POINT_TYPES = ('Full', 'Increment', 'ReverseIncrement', 'Snapshot')
+
+VM_RESTORE_POINT = Resource(
+    query_type='VmRestorePoint',
+    collection='vmRestorePoints',
+    filter_fields=('UID', 'Name', 'CreationTime', 'Type', 'Algorithm', 'RestorePointId', 'RestorePointName',
+                   'VmDisplayName', 'BackupServerUid', 'BackupServerName'),
+    time_field='CreationTime',
+    # A VM restore point links up to the restore point of its backup (named after its time, "Jun 16 2025  4:00AM")
+    # and to its backup file ("<job>D<time>.vbk"); the backup's own name is one level further up (/restorePoints/{ID}).
+    fields=_POINT_HEAD + (
+        Field('restore_point_id', 'RestorePointReference', LINK_ID),
+        Field('restore_point_name', 'RestorePointReference', LINK_NAME, filter_field='RestorePointName'),
+        Field('backup_file_name', 'BackupFileReference', LINK_NAME),
+    ) + _BACKUP_SERVER,
+)
+
+VM_REPLICA_POINT = Resource(
+    query_type='VmReplicaPoint',
+    collection='vmReplicaPoints',
+    filter_fields=('UID', 'Name', 'CreationTime', 'Type', 'Algorithm', 'ReplicaUid', 'ReplicaName',
+                   'VmDisplayName', 'BackupServerUid', 'BackupServerName'),
+    time_field='CreationTime',
+    # A VM replica point links up to its replica, named after the replication job that made it.
+    fields=_POINT_HEAD + (
+        Field('replica_name', 'ReplicaReference', LINK_NAME, filter_field='ReplicaName'),
+    ) + _BACKUP_SERVER,
+)
+
+# A backup's restore point (one per backup run, all its VMs): what names the backup a VM restore point belongs to.
+RESTORE_POINT = Resource(
+    query_type='RestorePoint',
+    collection='restorePoints',
+    filter_fields=('UID', 'Name', 'CreationTime', 'BackupUid', 'BackupName', 'BackupServerUid', 'BackupServerName'),
+    time_field='CreationTime',
+    fields=_COMMON_HEAD + (
+        Field('href', 'href'),
+        Field('backup_date_utc', 'backup_date_utc', TIME),
+        Field('backup_name', 'BackupReference', LINK_NAME, filter_field='BackupName'),
+    ) + _BACKUP_SERVER,
+)
+
 RESOURCES = dict((resource.query_type, resource) for resource in (
     CDP_REPLICA_SESSION, CDP_REPLICA_TASK_SESSION, REPLICA_JOB_SESSION, REPLICA_TASK_SESSION,
-    BACKUP_JOB_SESSION, BACKUP_TASK_SESSION, JOB, CDP_POLICY))
+    BACKUP_JOB_SESSION, BACKUP_TASK_SESSION, JOB, CDP_POLICY, VM_RESTORE_POINT, VM_REPLICA_POINT, RESTORE_POINT))

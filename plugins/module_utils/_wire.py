@@ -415,6 +415,7 @@ def query_items(tree):
 
 _INTEGER = re.compile(r'\s*[-+]?[0-9]{1,18}\s*\Z')
 _WHOLE_NUMBER = re.compile(r'\s*[0-9]{1,12}\s*\Z')
+_UUID = re.compile(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z')
 _PAGING_KEYS = (('page_num', 'PageNum'), ('pages_count', 'PagesCount'), ('page_size', 'PageSize'))
 
 
@@ -483,6 +484,23 @@ def link_name(item, link_type):
             if name is not None and not isinstance(name, str):
                 raise BodyError('the Name of its %s link is %s, not text' % (link_type, _kind_of(name)))
             return name
+    return None
+
+
+def link_id(item, link_type):
+    """The UUID that ends the Href of the first link of that type (None without one); raises BodyError for an Href that
+    does not end in a UUID."""
+    for link in as_list(item.get('links')):
+        if isinstance(link, dict) and link.get('type') == link_type:
+            href = empty_to_none(link.get('href'))
+            if href is None:
+                return None
+            if not isinstance(href, str):
+                raise BodyError('the Href of its %s link is %s, not text' % (link_type, _kind_of(href)))
+            last = href.split('?', 1)[0].rstrip('/').rsplit('/', 1)[-1].lower()
+            if not _UUID.match(last):
+                raise BodyError('the Href of its %s link does not end in a UUID: %s' % (link_type, _shown(href)))
+            return last
     return None
 
 
@@ -562,6 +580,8 @@ def normalise_item(resource, item):
     for field in resource.fields:
         if field.kind == res.LINK_NAME:
             result[field.key] = link_name(item, field.source)
+        elif field.kind == res.LINK_ID:
+            result[field.key] = link_id(item, field.source)
         elif field.kind == res.RPO_SECONDS:
             result[field.key] = rpo_seconds(item.get(field.source), field.key)
         else:

@@ -19,13 +19,25 @@ description:
   - Independent queries run in parallel, at most four requests in flight, all in the one logon session.
   - A subject is a backup job (check V(backup_sessions)), a VM of a backup job (V(backup_task_sessions)), a
     replication job (V(replica_sessions)), a VM of a replication job (V(replica_task_sessions)), a CDP policy
-    (V(cdp_replica_sessions)) or a VM of a CDP policy (V(cdp_replica_task_sessions)). Each gets a verdict.
+    (V(cdp_replica_sessions)), a VM of a CDP policy (V(cdp_replica_task_sessions)), or a VM judged from its restore
+    points (V(vm_restore_points)) or its replica points (V(vm_replica_points)). Each gets a verdict.
     V(failed) means its newest finished session in the window has a result in O(fail_on) (with O(judge=every),
     any finished session in the window does).
     V(recovered) means failures followed by a newer finished session outside O(fail_on); these are listed, not
     violations. V(stale) means its schedule is enabled and no successful session ended within O(max_age).
     V(disabled) means its schedule is disabled or not configured and it is neither failed nor recovered.
     V(no_sessions) means no finished session in the window. V(ok) covers everything else.
+  - The checks V(vm_restore_points) and V(vm_replica_points) answer "can every VM be restored to a point no older
+    than its RPO?". They read every VM restore (or replica) point created within O(protection_horizon) (one paged
+    query each, never one request per VM), and expect each VM with such a point, so that a VM removed from its
+    job, excluded by a rule, or whose newer points were deleted, is still seen. A VM is one subject, by its
+    hierarchy reference where Enterprise Manager gives one (a VM moved to another job stays one VM), named after
+    its backup (named by the backup's restore point the VM's point links to, read with one more query
+    of the horizon; else from the backup file's name) or its replica. Its verdict is V(ok) when its newest point is
+    within its RPO, else V(stale), with a reason such as C(newest restore point 3 days 4 hours ago, RPO 26 hours).
+    The RPO is O(max_age), with O(max_age_overrides) matched on the VM's name first, then on its backup's or
+    replica's; for these checks an unset O(max_age) means V(26h) (a daily job and its slack).
+    A VM that was never backed up has no point and cannot be seen this way.
   - A check with no job or policy of its kind on this Enterprise Manager, and no session, is not in use; the report
     says so (RV(report.checks_not_in_use)) and it is no violation.
   - No data is not health. When Enterprise Manager returns no job, no policy and no session at all for the checks,
@@ -41,15 +53,18 @@ options:
     description:
       - What to judge. V(backup_sessions) judges backup jobs, V(backup_task_sessions) the VMs of backup jobs,
         V(replica_sessions) replication jobs, V(replica_task_sessions) the VMs of replication jobs,
-        V(cdp_replica_sessions) CDP policies and V(cdp_replica_task_sessions) the VMs of CDP policies.
+        V(cdp_replica_sessions) CDP policies, V(cdp_replica_task_sessions) the VMs of CDP policies,
+        V(vm_restore_points) each VM's newest restore point and V(vm_replica_points) each VM's newest replica point
+        (against its RPO, see O(protection_horizon)).
       - Backup jobs are those of Enterprise Manager's job list (Backup, BackupCopy, ImmediateBackupCopy) and any job
         seen in backup sessions; every backup session type counts (backup, backup copy, agent and file share
         backup). VMs are judged on the lookback window only.
-      - The default is every check but V(replica_task_sessions).
+      - The default is every check but V(replica_task_sessions), V(vm_restore_points) and V(vm_replica_points)
+        (these two read every point of O(protection_horizon)).
     type: list
     elements: str
     choices: [backup_sessions, backup_task_sessions, replica_sessions, replica_task_sessions, cdp_replica_sessions,
-              cdp_replica_task_sessions]
+              cdp_replica_task_sessions, vm_restore_points, vm_replica_points]
     default: [backup_sessions, backup_task_sessions, replica_sessions, cdp_replica_sessions, cdp_replica_task_sessions]
   lookback:
     description:
@@ -86,15 +101,26 @@ options:
       - An age, a whole number and a unit, such as V(26h). A job or policy whose schedule is enabled, and which has
         no finished session with a result outside O(fail_on) that ended within it, is stale, a violation.
       - Sessions created in the window or that ended within O(max_age) are read, so a success that ran longer than
-        O(max_age) (CDP sessions run for about a day) still counts. Unset, nothing is stale.
+        O(max_age) (CDP sessions run for about a day) still counts. Unset, nothing is stale, but for the checks
+        V(vm_restore_points) and V(vm_replica_points), for which unset means V(26h); a VM whose newest point is older
+        than its RPO is stale.
     type: str
   max_age_overrides:
     description:
       - Job or policy names, or glob patterns, to an age or V(none) (never stale), for jobs that run less often,
         for example the pattern V(Weekly*) mapped to V(8d). An exact name wins over a pattern; patterns are tried
         in order.
+      - For V(vm_restore_points) and V(vm_replica_points) a key is matched on the VM's name first, then on the name of
+        its backup or replica (named after its job).
     type: dict
     default: {}
+  protection_horizon:
+    description:
+      - For V(vm_restore_points) and V(vm_replica_points), how far back the VMs expected are found; every VM with a
+        point created within this age before now is judged on its newest point. An age, a whole number and a unit,
+        such as V(30d).
+    type: str
+    default: 30d
   allow_empty:
     description:
       - Pass when Enterprise Manager returns no job, no policy and no session at all for the checks.
@@ -131,6 +157,13 @@ EXAMPLES = r'''
     judge: every
     fail_on: [Failed, Warning]
     checks: [replica_sessions]
+
+- name: Can every VM be restored to a point no older than its RPO (26 hours unless said otherwise)?
+  veeam.enterprise_manager.session_compliance_info:
+    checks: [vm_restore_points, vm_replica_points]
+    protection_horizon: 30d
+    max_age_overrides:
+      "Weekly *": 8d
 '''
 
 RETURN = r'''
@@ -190,9 +223,11 @@ report:
       description:
         - The violations, newest first. A failed session has the kind of its check's sessions
           (C(backup_session), C(backup_task_session), C(replica_session), C(replica_task_session),
-          C(cdp_replica_session), C(cdp_replica_task_session)); a stale job or policy has kind C(backup_job),
-          C(replica_job) or C(cdp_policy),
-          result C(Stale), state V(null) and the creation time of its last successful session (or V(null)).
+          C(cdp_replica_session), C(cdp_replica_task_session), C(vm_restore_point), C(vm_replica_point)); a stale
+          job or policy has kind C(backup_job), C(replica_job) or C(cdp_policy),
+          result C(Stale), state V(null) and the creation time of its last successful session (or V(null)); a VM
+          whose newest point is older than its RPO has kind C(restore_point_vm) or C(replica_point_vm), result
+          C(Stale), the UUID and creation time of its newest point and the reason in words.
       type: list
       elements: dict
       contains:
@@ -245,8 +280,8 @@ report:
           type: str
           sample: replica_sessions
         kind:
-          description: V(backup_job), V(backup_job_vm), V(replica_job), V(replica_job_vm), V(cdp_policy) or
-            V(cdp_policy_vm).
+          description: V(backup_job), V(backup_job_vm), V(replica_job), V(replica_job_vm), V(cdp_policy),
+            V(cdp_policy_vm), V(restore_point_vm) or V(replica_point_vm).
           type: str
           sample: replica_job
         id:
@@ -281,6 +316,32 @@ report:
           description: Its sessions created in the window, per result.
           type: dict
           sample: {Success: 3, Warning: 0, Failed: 1, 'None': 0}
+        newest_point:
+          description: For the checks judged from points, the VM's newest point (C(id), C(name), C(creation_time_utc),
+            C(point_type)); absent for the other checks.
+          type: dict
+          returned: for V(vm_restore_points) and V(vm_replica_points)
+        newest_point_age_seconds:
+          description: How old the newest point was when the report was made, in seconds.
+          type: int
+          returned: for V(vm_restore_points) and V(vm_replica_points)
+          sample: 93600
+        rpo_seconds:
+          description: The VM's RPO in seconds (O(max_age), its override, or 26 hours); V(null) for an override of
+            V(none).
+          type: int
+          returned: for V(vm_restore_points) and V(vm_replica_points)
+          sample: 93600
+        points:
+          description: How many points of the VM were read in the protection horizon.
+          type: int
+          returned: for V(vm_restore_points) and V(vm_replica_points)
+          sample: 30
+        hierarchy_obj_ref:
+          description: The VM's hierarchy reference, when Enterprise Manager gives one.
+          type: str
+          returned: for V(vm_restore_points) and V(vm_replica_points)
+          sample: urn:VMware:Vm:de28dc43-b8ee-4e17-8e63-3d38b6604033.vm-62228
     verdicts:
       description: How many subjects got each verdict.
       type: dict

@@ -41,6 +41,7 @@ RETURN_TYPE = {
     res.TIME: 'str',
     res.ID: 'str',
     res.LINK_NAME: 'str',
+    res.LINK_ID: 'str',
     res.RPO_SECONDS: 'int',
 }
 

@@ -51,17 +51,28 @@ def test_every_entry_is_complete_and_consistent():
     for name, check in registry.CHECKS.items():
         assert check.name == name
         for attribute in ('title', 'what', 'subject_kind', 'subject_title', 'session_kind', 'session_title',
-                          'parent_title', 'finished_state'):
+                          'parent_title'):
             assert getattr(check, attribute), (name, attribute)
         assert check.session_resource in res.RESOURCES.values()
-        assert check.finished_state in check.session_resource.states
         assert check.judged_from in compliance._JUDGED_FROM, name  # pylint: disable=protected-access
         assert check.judged_from in gather.READERS, name
         assert check.listing.key in registry.LISTINGS
         # A session's subject is found by its fields: they must be fields the resource returns.
         fields = set(field.key for field in check.session_resource.fields)
         assert check.subject_name_field in fields, name
-        if check.vm_subjects:
+        assert check.default_max_age is None or compliance.parse_age(check.default_max_age, name)
+        if check.judged_from == 'points':
+            # A VM's points: no state, no parent session, no reasons, no event kind; a default RPO; off by default.
+            assert check.vm_subjects and check.finished_state is None and not check.session_resource.states
+            assert check.parent_check is None and check.reason_resource is None and check.event_kind is None
+            assert check.default_max_age and not check.default
+            assert check.session_resource.server_filterable(check.session_resource.time_field)
+            assert check.session_resource.server_filterable('VmDisplayName')
+        else:
+            assert check.finished_state in check.session_resource.states
+        if check.judged_from == 'points':
+            pass
+        elif check.vm_subjects:
             assert check.parent_check in registry.CHECKS and not registry.CHECKS[check.parent_check].vm_subjects
             assert check.parent_session_uid_field in fields
             assert check.parent_session_name_field is None or check.parent_session_name_field in fields

@@ -40,6 +40,7 @@ import json
 import os
 import random
 import re
+import threading
 import uuid as uuid_mod
 from datetime import datetime, timedelta, timezone
 
@@ -55,8 +56,13 @@ KINDS = (
     "backup_jobs",
     "backup_job_sessions",
     "backup_task_sessions",
+    "vm_restore_points",
+    "vm_replica_points",
+    "restore_points",
 )
 TIME_KEYS = ("creation_time", "end_time", "next_run")
+#: The kinds derived from the task sessions (see ``derive_points``).
+POINT_KINDS = ("vm_restore_points", "vm_replica_points", "restore_points")
 
 SERVER_NAMES = ["backupsrv01.tech.local", "backupsrv02.tech.local", "enterprise06.tech.local"]
 CDP_POLICY_NAMES = ["CDP Policy 1", "CDP Policy 2", "CDP SQL Tier-1", "CDP Exchange"]
@@ -184,6 +190,12 @@ class Dataset:
         self.backup_jobs = list(lists.get("backup_jobs") or [])
         self.backup_job_sessions = list(lists.get("backup_job_sessions") or [])
         self.backup_task_sessions = list(lists.get("backup_task_sessions") or [])
+        # Points given by hand (a JSON data set); the served lists add those derived from the task sessions.
+        self._given_points = dict((kind, list(lists.get(kind) or [])) for kind in POINT_KINDS)
+        self._points = dict((kind, []) for kind in POINT_KINDS)
+        # The points follow the task sessions: derived on first use after a change (see derive_points).
+        self._points_stale = True
+        self._points_lock = threading.RLock()
         self._by_uuid = None
         self._children = None
 
@@ -191,12 +203,38 @@ class Dataset:
         """Forget the uuid indexes (rebuilt on next use): call it after changing the lists in place."""
         self._by_uuid = None
         self._children = None
+        self._points_stale = True
+
+    def _points_of(self, kind):
+        # The server answers in threads: one derives, the others wait for the whole list.
+        with self._points_lock:
+            if self._points_stale:
+                self._points_stale = False
+                derive_points(self)
+            return self._points[kind]
+
+    @property
+    def vm_restore_points(self):
+        """The VMs' restore points: given ones, and one per backup task session that left one (derived on use)."""
+        return self._points_of("vm_restore_points")
+
+    @property
+    def restore_points(self):
+        """The backups' restore points (one per backup job session that left VM points), named after their time."""
+        return self._points_of("restore_points")
+
+    @property
+    def vm_replica_points(self):
+        """The VMs' replica points: given ones, and one per replication task session that left one (derived on use)."""
+        return self._points_of("vm_replica_points")
 
     @property
     def by_uuid(self):
         """``{kind: {lower-case uuid: record}}``, built on first use."""
         if self._by_uuid is None:
-            self._by_uuid = {kind: {item["uuid"].lower(): item for item in getattr(self, kind)} for kind in KINDS}
+            # The points are indexed on first use (get): indexing them would derive them, which generating needs not.
+            self._by_uuid = {kind: {item["uuid"].lower(): item for item in getattr(self, kind)}
+                             for kind in KINDS if kind not in POINT_KINDS}
             self._by_uuid["jobs"] = {item["uuid"].lower(): item for item in self.jobs}
         return self._by_uuid
 
@@ -223,7 +261,12 @@ class Dataset:
 
     def get(self, kind, item_uuid):
         """The record of ``kind`` with that uuid (case-insensitive), or ``None``."""
-        return self.by_uuid.get(kind, {}).get(str(item_uuid).lower())
+        index = self.by_uuid
+        if kind in POINT_KINDS and kind not in index:
+            points = getattr(self, kind)
+            index = self.by_uuid  # deriving the points may have reset the indexes
+            index[kind] = {item["uuid"].lower(): item for item in points}
+        return index.get(kind, {}).get(str(item_uuid).lower())
 
     def tasks_of(self, session_uuid):
         """Task sessions (CDP, replica or backup) whose parent session has that uuid."""
@@ -359,7 +402,7 @@ class Dataset:
                 if kind != "cdp_replica_task_sessions":
                     item.setdefault("job_uuid", "00000000-0000-0000-0000-000000000000")
                     item.setdefault("job_name", "")
-        self.reindex()
+        self.reindex()  # the points are derived from the task sessions on first use
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -696,3 +739,162 @@ def _freshen(data, seed, now, within):
             records.sort(key=lambda record: record["creation_time"])
     data.reindex()
     data.fill_defaults()
+
+
+# ------------------------------------------------------------------------------------------ VM points
+
+#: The task session results that leave a point (a failed VM leaves none).
+POINT_RESULTS = ("Success", "Warning")
+
+
+def hierarchy_ref(server_uuid, vm_name):
+    """A stable VMware hierarchy reference of a VM on a backup server (the same whatever job backs it up)."""
+    # 32 bits from the name: distinct VMs of a data set (thousands) do not share a reference.
+    number = int(_derived_uuid("vm", "%s/%s" % (server_uuid, vm_name))[:8], 16)
+    return "urn:VMware:Vm:%s.vm-%d" % (server_uuid, number)
+
+
+def _restore_point_name(when):
+    """EM's name of a backup restore point, SQL-style: ``Jun 16 2025  4:00AM``."""
+    hour = when.hour % 12 or 12
+    return "%s %2d %d %2d:%02d%s" % (when.strftime("%b"), when.day, when.year, hour, when.minute,
+                                     "AM" if when.hour < 12 else "PM")
+
+
+def derive_points(data):
+    """The VM points of a data set: the ones given by hand, and one per finished backup or replication task session
+    that succeeded (or warned).
+
+    The points follow the sessions, as on a backup server: a VM's backup task session leaves a ``VmRestorePoint``,
+    its replication task session a ``VmReplicaPoint``, made when the task session started, its uuid derived from the
+    task session's. ``Dataset`` calls this on first use after a change, so the points always follow the task
+    sessions as they are. A task session may carry ``hierarchy_obj_ref`` (a VM moved to another job keeps its
+    reference); else it is derived from the backup server and the VM name.
+    """
+    for kind, task_kind in (("vm_restore_points", "backup_task_sessions"), ("vm_replica_points", "replica_task_sessions")):
+        points = list(data._given_points[kind])  # pylint: disable=protected-access
+        known = set(point["uuid"].lower() for point in points if point.get("uuid"))
+        for task in getattr(data, task_kind):
+            if task.get("state") != "Completed" or task.get("result") not in POINT_RESULTS or task.get("creation_time") is None:
+                continue
+            point_uuid = _derived_uuid(kind, task["uuid"])
+            if point_uuid in known:
+                continue
+            known.add(point_uuid)
+            point = {"uuid": point_uuid, "vm_display_name": task.get("vm_display_name"), "creation_time": task["creation_time"],
+                     "backup_server_uuid": task.get("backup_server_uuid"), "backup_server_name": task.get("backup_server_name"),
+                     "job_uuid": task.get("job_uuid"), "job_name": task.get("job_name"), "session_uuid": task.get("session_uuid")}
+            if task.get("hierarchy_obj_ref"):
+                point["hierarchy_obj_ref"] = task["hierarchy_obj_ref"]
+            points.append(point)
+        for point in points:
+            _complete_point(kind, point)
+        points.sort(key=lambda point: point["creation_time"])
+        data._points[kind] = points  # pylint: disable=protected-access
+    # A backup's restore point per backup run: what names the backup (the job) of its VMs' restore points.
+    backups = dict((point["uuid"].lower(), point) for point in data._given_points["restore_points"])  # pylint: disable=protected-access
+    for point in data._points["vm_restore_points"]:  # pylint: disable=protected-access
+        key = point["restore_point_uuid"].lower()
+        if key not in backups:
+            backups[key] = {"uuid": point["restore_point_uuid"], "name": point["restore_point_name"],
+                            "creation_time": point["creation_time"], "backup_name": point["job_name"],
+                            "backup_uuid": _derived_uuid("backup", point.get("job_uuid") or point["job_name"]),
+                            "backup_server_uuid": point["backup_server_uuid"],
+                            "backup_server_name": point["backup_server_name"]}
+        elif point["creation_time"] < backups[key]["creation_time"]:
+            backups[key]["creation_time"] = point["creation_time"]
+    for backup in backups.values():
+        backup["creation_time"] = _utc(backup.get("creation_time")) or datetime(2025, 1, 1, tzinfo=timezone.utc)
+        backup.setdefault("name", _restore_point_name(backup["creation_time"]))
+        backup.setdefault("backup_name", "")
+        backup.setdefault("backup_uuid", _derived_uuid("backup", backup["backup_name"]))
+        backup.setdefault("backup_server_uuid", "00000000-0000-0000-0000-000000000000")
+        backup.setdefault("backup_server_name", "")
+    data._points["restore_points"] = sorted(backups.values(), key=lambda item: item["creation_time"])  # pylint: disable=protected-access
+
+
+def _complete_point(kind, point):
+    """Default values of a point (hand-written or derived)."""
+    when = _utc(point.get("creation_time")) or datetime(2025, 1, 1, tzinfo=timezone.utc)
+    point["creation_time"] = when
+    point.setdefault("uuid", _derived_uuid(kind, "%s@%s" % (point.get("vm_display_name"), iso(when))))
+    point.setdefault("vm_display_name", "vm")
+    point.setdefault("vm_name", point["vm_display_name"])
+    point.setdefault("name", session_name(point["vm_display_name"], when))
+    point.setdefault("backup_server_uuid", "00000000-0000-0000-0000-000000000000")
+    point.setdefault("backup_server_name", "")
+    point.setdefault("job_name", "")
+    if kind == "vm_restore_points":
+        # A weekly synthetic full, incrementals in between.
+        full = when.weekday() == 5
+        point.setdefault("point_type", "Full" if full else "Increment")
+        point.setdefault("algorithm", "SyntheticFull" if full else "Incremental")
+        point.setdefault("hierarchy_obj_ref", hierarchy_ref(point["backup_server_uuid"], point["vm_display_name"]))
+        point.setdefault("restore_point_uuid", _derived_uuid("restore_point", point.get("session_uuid") or point["uuid"]))
+        point.setdefault("restore_point_name", _restore_point_name(when))
+        point.setdefault("backup_file_name", "%sD%s_%s.%s" % (point["job_name"], when.strftime("%Y-%m-%dT%H%M%S"),
+                                                              point["uuid"][:4].upper(), "vbk" if full else "vib"))
+    else:
+        point.setdefault("point_type", "Snapshot")
+        point.setdefault("algorithm", "Incremental")
+        # The reference shows no HierarchyObjRef on replica points: none unless given by hand.
+        point.setdefault("replica_uuid", _derived_uuid("replica", point.get("job_uuid") or point["job_name"]))
+        point.setdefault("replica_name", point["job_name"])
+
+
+def protection(vms=40, days=30, jobs=4, now=None, seed=1, stale_jobs=1, removed=1, replicated=None):
+    """A data set of daily backups (and replicas) of many VMs, for the points checks and their benchmark.
+
+    ``jobs`` backup jobs share ``vms`` VMs and run once a day for ``days`` days, each VM a successful task session and
+    so a restore point. The last ``stale_jobs`` jobs failed for their VMs on the last 2 days (their newest points are
+    2 days old); the first ``removed`` VMs of the first job were removed from it 5 days ago (no session since).
+    ``replicated`` VMs (default: a tenth) are also replicated daily by one replication job. Deterministic for a
+    ``now`` (default: now, to the minute) and ``seed``; nothing here touches the other generators.
+    """
+    if now is None:
+        now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    now = _utc(now)
+    replicated = vms // 10 if replicated is None else replicated
+    server = {"uuid": _derived_uuid("server", "bench-%s" % seed), "name": SERVER_NAMES[0]}
+    names = ["vm%05d" % index for index in range(vms)]
+    backup_jobs, replica_jobs, sessions, tasks, rsessions, rtasks = [], [], [], [], [], []
+
+    # The newest run: 22:00 today, or yesterday before that time (a run a day, none in the future).
+    newest = now.replace(hour=22, minute=0, second=0, microsecond=0)
+    if newest > now:
+        newest -= timedelta(days=1)
+
+    def run(job, members, day, kind_sessions, kind_tasks, failed):
+        start = newest - timedelta(days=day)
+        end = start + timedelta(minutes=30)
+        session = {"uuid": _derived_uuid("session", "%s/%s/%d" % (seed, job["name"], day)), "job_uuid": job["uuid"],
+                   "job_name": job["name"], "backup_server_uuid": server["uuid"], "creation_time": start,
+                   "end_time": end, "state": "Stopped", "result": "Failed" if failed else "Success"}
+        kind_sessions.append(session)
+        for name in members:
+            kind_tasks.append({"uuid": _derived_uuid("task", "%s/%s" % (session["uuid"], name)), "session_uuid": session["uuid"],
+                               "vm_display_name": name, "job_uuid": job["uuid"], "job_name": job["name"],
+                               "backup_server_uuid": server["uuid"], "creation_time": start + timedelta(seconds=5),
+                               "end_time": end, "state": "Completed", "result": "Failed" if failed else "Success",
+                               "reason": "Failed to create VM snapshot" if failed else ""})
+
+    for index in range(jobs):
+        members = names[index::jobs]
+        job = {"uuid": _derived_uuid("job", "bench-%s-%d" % (seed, index)), "name": "Daily Backup %02d" % (index + 1),
+               "job_type": "Backup", "backup_server": server["uuid"], "vms": members}
+        backup_jobs.append(job)
+        for day in range(days, -1, -1):
+            failed = index >= jobs - stale_jobs and day < 2
+            kept = [name for name in members if not (index == 0 and name in members[:removed] and day < 5)]
+            run(job, kept, day, sessions, tasks, failed)
+    if replicated:
+        job = {"uuid": _derived_uuid("job", "bench-%s-replica" % seed), "name": "Daily Replication", "job_type": "Replica",
+               "backup_server": server["uuid"], "vms": names[:replicated]}
+        replica_jobs.append(job)
+        for day in range(days, -1, -1):
+            run(job, names[:replicated], day, rsessions, rtasks, False)
+    data = Dataset(backup_servers=[server], backup_jobs=backup_jobs, replica_jobs=replica_jobs,
+                   backup_job_sessions=sessions, backup_task_sessions=tasks, replica_job_sessions=rsessions,
+                   replica_task_sessions=rtasks)
+    data.fill_defaults()
+    return data

@@ -37,6 +37,9 @@ JOB_TYPES = ["Replica"]
 ALL_JOB_TYPES = ["Backup", "BackupCopy", "ImmediateBackupCopy", "Replica"]
 BACKUP_JOB_TYPES = ["Backup", "BackupCopy", "ImmediateBackupCopy", "ImmediateBackupCopyWorker", "AgentBackup",
                     "AgentManagement", "NasBackup"]
+RESTORE_POINT_TYPES = ["Full", "Increment", "ReverseIncrement"]
+REPLICA_POINT_TYPES = ["Full", "ReverseIncrement", "Increment", "Snapshot"]
+POINT_ALGORITHMS = ["Full", "ReversedIncremental", "Incremental", "SyntheticFull"]
 
 
 class FilterError(ValueError):
@@ -232,6 +235,39 @@ QUERY_FIELDS = {
         ("BackupServerUid", "uid", "backup_server_uuid", "BackupServer"),
         ("BackupServerName", "string", "backup_server_name"),
         ("VmDisplayName", "string", "vm_display_name"),
+    ),
+    "vmrestorepoint": _fields(
+        ("UID", "uid", "uuid", "VmRestorePoint"),
+        ("Name", "string", "name"),
+        ("CreationTime", "datetime", "creation_time"),
+        ("Type", "enum", "point_type", RESTORE_POINT_TYPES),
+        ("Algorithm", "enum", "algorithm", POINT_ALGORITHMS),
+        ("RestorePointId", "uid", "restore_point_uuid", "RestorePoint"),
+        ("RestorePointName", "string", "restore_point_name"),
+        ("VmDisplayName", "string", "vm_display_name"),
+        ("BackupServerUid", "uid", "backup_server_uuid", "BackupServer"),
+        ("BackupServerName", "string", "backup_server_name"),
+    ),
+    "restorepoint": _fields(
+        ("UID", "uid", "uuid", "RestorePoint"),
+        ("Name", "string", "name"),
+        ("CreationTime", "datetime", "creation_time"),
+        ("BackupUid", "uid", "backup_uuid", "Backup"),
+        ("BackupName", "string", "backup_name"),
+        ("BackupServerUid", "uid", "backup_server_uuid", "BackupServer"),
+        ("BackupServerName", "string", "backup_server_name"),
+    ),
+    "vmreplicapoint": _fields(
+        ("UID", "uid", "uuid", "VmReplicaPoint"),
+        ("Name", "string", "name"),
+        ("CreationTime", "datetime", "creation_time"),
+        ("Type", "enum", "point_type", REPLICA_POINT_TYPES),
+        ("Algorithm", "enum", "algorithm", POINT_ALGORITHMS),
+        ("ReplicaUid", "uid", "replica_uuid", "Replica"),
+        ("ReplicaName", "string", "replica_name"),
+        ("VmDisplayName", "string", "vm_display_name"),
+        ("BackupServerUid", "uid", "backup_server_uuid", "BackupServer"),
+        ("BackupServerName", "string", "backup_server_name"),
     ),
     "backupserver": _fields(
         ("UID", "uid", "uuid", "BackupServer"),

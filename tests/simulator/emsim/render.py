@@ -30,6 +30,7 @@ Element content and order follow the seed examples:
 
 import json
 import re
+import uuid as uuid_mod
 from xml.sax.saxutils import escape
 
 NAMESPACE = "http://www.veeam.com/ent/v1.0"
@@ -81,6 +82,12 @@ KINDS = {
                              "BackupJobSession", "BackupJobSessions", "BackupJobSession"),
     "backuptasksession": Kind("backup_task_sessions", "BackupTaskSession", "backupTaskSessions", "BackupTaskSession",
                               "BackupTaskSession", "BackupTaskSessions", "BackupTaskSession"),
+    "vmrestorepoint": Kind("vm_restore_points", "VmRestorePoint", "vmRestorePoints", "VmRestorePoint", "VmRestorePoint",
+                           "VmRestorePoints", "VmRestorePoint"),
+    "restorepoint": Kind("restore_points", "RestorePoint", "restorePoints", "RestorePoint", "RestorePoint", "RestorePoints",
+                         "RestorePoint"),
+    "vmreplicapoint": Kind("vm_replica_points", "VmReplicaPoint", "vmReplicaPoints", "VmReplicaPoint", "VmReplicaPoint",
+                           "VmReplicaPoints", "VmReplicaPoint"),
 }
 
 
@@ -266,6 +273,16 @@ def entity_item(kind_name, record, base):
                   _field("TotalSize", int(record.get("total_size") or 0))]
         return Item(kind.entity_tag, href, record["name"], uid, [server_link, parent, alternate], fields,
                     [("VmDisplayName", record.get("vm_display_name") or "")])
+    if kind_name in ("vmrestorepoint", "vmreplicapoint"):
+        return _point_item(kind_name, record, base, server_link, alternate)
+    if kind_name == "restorepoint":
+        # As get_query_restorepoint shows it: Up to its backup and its server, BackupDateUTC.
+        links = [link("Up", "%s/backups/%s" % (base, record["backup_uuid"]), "BackupReference", record.get("backup_name")),
+                 server_link, alternate,
+                 link("Down", "%s/restorePoints/%s/vAppRestorePoints" % (base, rid), "VAppRestorePointReferenceList"),
+                 link("Related", "%s/restorePoints/%s/backupFiles" % (base, rid), "BackupFileReferenceList")]
+        fields = [_field("BackupDateUTC", format_time(record.get("creation_time"), rid))]
+        return Item(kind.entity_tag, ref_href + "?format=Entity", record["name"], uid, links, fields)
     if kind_name == "job":
         links = [server_link, alternate]
         if record.get("job_type", "Replica") == "Replica":
@@ -298,6 +315,39 @@ def entity_item(kind_name, record, base):
               _field("Port", int(record.get("port") or 9392)),
               _field("Version", record.get("version") or "")]
     return Item(kind.entity_tag, ref_href + "?format=Entity", record["name"], uid, links, fields)
+
+
+def _point_item(kind_name, record, base, server_link, alternate):
+    """A VM restore or replica point as the query service lists it (get_query_vmrestorepoint, get_query_vmreplicapoint).
+
+    ``entity_document`` drops what the entity URL leaves out (VmName; a restore point's VmDisplayName attribute).
+    """
+    kind = KINDS[kind_name]
+    rid = record["uuid"]
+    href = "%s/%s/%s" % (base, kind.collection, rid)
+    if kind_name == "vmrestorepoint":
+        links = [link("Restore", href + "?action=restore"), server_link,
+                 link("Up", "%s/restorePoints/%s" % (base, record["restore_point_uuid"]), "RestorePointReference",
+                      record.get("restore_point_name")),
+                 link("Up", "%s/backupFiles/%s" % (base, _derived_file_uuid(record)), "BackupFileReference",
+                      record.get("backup_file_name"))]
+    else:
+        links = [link("Failover", href + "?action=failover"), server_link,
+                 link("Up", "%s/replicas/%s" % (base, record["replica_uuid"]), "ReplicaReference", record.get("replica_name"))]
+    links += [alternate, link("Down", href + "/mounts", kind.query_type + "MountList"),
+              link("Create", href + "/mounts", kind.query_type + "Mount")]
+    fields = [_field("CreationTimeUTC", format_time(record.get("creation_time"), rid)),
+              _field("VmName", record.get("vm_name")),
+              _field("Algorithm", record.get("algorithm")),
+              _field("PointType", record.get("point_type")),
+              _field("HierarchyObjRef", record.get("hierarchy_obj_ref"))]
+    return Item(kind.entity_tag, href + "?format=Entity", record["name"], "urn:veeam:%s:%s" % (kind.urn, rid), links, fields,
+                [("VmDisplayName", record.get("vm_display_name") or "")])
+
+
+def _derived_file_uuid(record):
+    """A stable uuid for a point's backup file (the simulator serves no backup files)."""
+    return str(uuid_mod.uuid5(uuid_mod.NAMESPACE_URL, "emsim:backup_file:%s" % record["uuid"]))
 
 
 def server_links(base, rid):
@@ -443,6 +493,12 @@ def entity_document(kind_name, record, base, entity, style, as_json):
     """GET /{collection}/{id}: the entity (``format=Entity``) or an EntityRef."""
     if entity:
         item = entity_item(kind_name, record, base)
+        if kind_name in ("vmrestorepoint", "vmreplicapoint"):
+            # The entity pages (vmrestorepoints_id, vmreplicapoints_id) show no VmName, and a restore point's
+            # entity no VmDisplayName attribute.
+            item.fields = [field for field in item.fields if field[0] != "VmName"]
+            if kind_name == "vmrestorepoint":
+                item.extra_attrs = []
         return dump_json(json_item(item), style) if as_json else xml_item(item, KINDS[kind_name].entity_tag, root=True)
     item = ref_item(kind_name, record, base)
     return dump_json(json_ref(item), style) if as_json else xml_ref(item, "EntityRef", root=True)

@@ -53,6 +53,9 @@ COLLECTIONS = {
     "cdppolicies": "cdppolicy",
     "backupsessions": "backupjobsession",
     "backuptasksessions": "backuptasksession",
+    "vmrestorepoints": "vmrestorepoint",
+    "restorepoints": "restorepoint",
+    "vmreplicapoints": "vmreplicapoint",
 }
 #: (parent collection, child path) -> child kind.
 CHILD_LISTS = {
@@ -814,6 +817,8 @@ class _Handler(BaseHTTPRequestHandler):
                     new = dataset_mod.generate(**(payload["generate"] or {}))
                 elif "healthy" in payload:
                     new = dataset_mod.healthy(**(payload["healthy"] or {}))
+                elif "protection" in payload:
+                    new = dataset_mod.protection(**(payload["protection"] or {}))
                 else:
                     new = dataset_mod.Dataset.from_json(payload)
                 sim.set_dataset(new)

@@ -14,8 +14,9 @@ from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _e
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _resources as res
 
 UUID = '6b872a71-51e8-437a-8d45-5c6494b92f3f'
-# The session resources (they have a time field); jobs and policies are tested in test_jobs_policies.py.
-ALL = sorted((resource for resource in res.RESOURCES.values() if resource.time_field),
+# The session resources (they have a time and states); jobs and policies are tested in test_jobs_policies.py,
+# the VMs' points in test_points.py.
+ALL = sorted((resource for resource in res.RESOURCES.values() if resource.time_field and resource.states),
              key=lambda resource: resource.query_type)
 
 
@@ -23,7 +24,8 @@ ALL = sorted((resource for resource in res.RESOURCES.values() if resource.time_f
 
 def test_the_resources():
     assert sorted(res.RESOURCES) == ['BackupJobSession', 'BackupTaskSession', 'CdpPolicy', 'CdpReplicaSession',
-                                     'CdpReplicaTaskSession', 'Job', 'ReplicaJobSession', 'ReplicaTaskSession']
+                                     'CdpReplicaTaskSession', 'Job', 'ReplicaJobSession', 'ReplicaTaskSession',
+                                     'RestorePoint', 'VmReplicaPoint', 'VmRestorePoint']
     assert [(r.query_type, r.collection, r.time_field) for r in ALL] == [
         ('BackupJobSession', 'backupSessions', 'CreationTime'),
         ('BackupTaskSession', 'backupTaskSessions', 'CreationTime'),
