@@ -43,6 +43,9 @@ JUDGES = ('latest', 'every')
 RESULTS = tuple(_checks.RESULTS)
 VERDICTS = tuple(_checks.VERDICTS)
 NO_REASON = 'Enterprise Manager gives no reason'
+#: The history period of jobs and policies when none is given, and how many runs a subject's history keeps.
+DEFAULT_HISTORY = '7d'
+HISTORY_RUNS = 14
 
 
 class NoDataError(ValueError):
@@ -58,7 +61,8 @@ def _is_none(value):
 class Options:
     """The checked options of one run. Build it with ``Options.from_params``; errors name the option."""
 
-    def __init__(self, checks, lookback_from, now, fail_on, judge, exclude, max_age, max_age_overrides, allow_empty):
+    def __init__(self, checks, lookback_from, now, fail_on, judge, exclude, max_age, max_age_overrides, allow_empty,
+                 history=None):
         self.checks = checks
         self.lookback_from = lookback_from
         self.now = now
@@ -68,11 +72,26 @@ class Options:
         self.max_age = max_age
         self.max_age_overrides = max_age_overrides
         self.allow_empty = allow_empty
+        # How far back a job's or policy's history (its newest runs, the trend per day) reaches: a timedelta.
+        self.history = history if history is not None else parse_age(DEFAULT_HISTORY, 'history')
+
+    @property
+    def history_from(self):
+        """The start of the history period: ``history`` before now."""
+        return self.now - self.history
+
+    @property
+    def jobs_from(self):
+        """Where the sessions of jobs and policies are read from (by creation): the earlier of the lookback window
+        and the history period (None: every session)."""
+        if self.lookback_from is None:
+            return None
+        return min(self.lookback_from, self.history_from)
 
     @property
     def read_from(self):
-        """Sessions are read over the longer of the lookback window and the longest max_age."""
-        starts = [self.lookback_from] if self.lookback_from is not None else []
+        """Sessions are read over the longest of the lookback window, the history period and the longest max_age."""
+        starts = [self.jobs_from] if self.jobs_from is not None else []
         ages = [self.max_age] + [age for age in self.max_age_overrides.values() if age is not None]
         starts += [self.now - age for age in ages if age is not None]
         return min(starts) if starts else None
@@ -87,7 +106,7 @@ class Options:
     @classmethod
     def from_params(cls, params, prefix='', now=None):
         """Check the options (``checks``, ``lookback``, ``fail_on``, ``judge``, ``exclude``, ``max_age``,
-        ``max_age_overrides``, ``allow_empty``); raise ValueError naming ``prefix`` + the option."""
+        ``max_age_overrides``, ``allow_empty``, ``history``); raise ValueError naming ``prefix`` + the option."""
         now = now or datetime.datetime.now(UTC).replace(microsecond=0)
 
         def name(option):
@@ -128,7 +147,9 @@ class Options:
             allow_empty = allow_empty.strip().lower() in ('true', 'yes', 'on')
         if not isinstance(allow_empty, bool):
             raise ValueError('%s: must be true or false, got %r.' % (name('allow_empty'), allow_empty))
-        return cls(checks, lookback_from, now, fail_on, judge, exclude, max_age, checked, allow_empty)
+        history = params.get('history')
+        history = parse_age(DEFAULT_HISTORY if _is_none(history) else history, name('history'))
+        return cls(checks, lookback_from, now, fail_on, judge, exclude, max_age, checked, allow_empty, history)
 
     def age_for(self, name):
         """The max_age that applies to a job or policy: an exact override, else the first matching pattern."""
@@ -308,7 +329,10 @@ def build_report(data, options, em=None):
                     backup_server_name=item.get('backup_server_name'), schedule=_schedule_of(item))
 
     totals, excluded, not_in_use = {}, {}, []
+    days = _days(options.history_from, now)
+    trend = {}
     for check in checks:
+        per_day = trend[check.name] = dict((result, [0] * len(days)) for result in TREND_RESULTS)
         if not listed[check.listing.key] and not gathered[check.name]:
             not_in_use.append(check.name)
         counts = dict((result, 0) for result in RESULTS)
@@ -323,6 +347,9 @@ def build_report(data, options, em=None):
                 result = item.get('result') or 'None'
                 counts['total'] += 1
                 counts[result] = counts.get(result, 0) + 1
+            day = _day_index(days, item, options.history_from)
+            if day is not None and item.get('state') == check.finished_state and item.get('result') in per_day:
+                per_day[item['result']][day] += 1
             if check.vm_subjects:
                 vm = item.get(check.subject_name_field) or item.get('name')
                 key, subject_id, name, subject_parent = (parent, vm), None, vm, parent
@@ -367,8 +394,49 @@ def build_report(data, options, em=None):
         'recovered': recovered,
         'subjects': reported,
         'verdicts': dict((verdict, sum(1 for entry in reported if entry['verdict'] == verdict)) for verdict in VERDICTS),
+        'history': _age_text(options.history),
+        'history_from': format_time(options.history_from),
+        'trend': {'days': days, 'checks': trend},
         'lines': lines,
     }
+
+
+#: The results the trend counts per day (finished sessions only).
+TREND_RESULTS = ('Success', 'Warning', 'Failed')
+
+
+def _days(since, now):
+    """The UTC dates (``YYYY-MM-DD``) from ``since`` to ``now``, both included."""
+    first, last = since.date(), now.date()
+    return [(first + datetime.timedelta(days=offset)).isoformat() for offset in range((last - first).days + 1)]
+
+
+def _day_index(days, item, since):
+    """The index in ``days`` of the day a session was created, or None (outside the history period)."""
+    created = _time(item.get('creation_time_utc'))
+    if created is None or created < since:
+        return None
+    index = (created.date() - since.date()).days
+    return index if 0 <= index < len(days) else None
+
+
+def _history(check, sessions, options):
+    """A subject's newest runs in the history period (up to HISTORY_RUNS, oldest first) and the share of the
+    finished ones among them that succeeded (None when none finished)."""
+    since = options.history_from if not check.vm_subjects else None
+    runs = []
+    for item in sessions:  # newest first
+        created = _time(item.get('creation_time_utc'))
+        if since is not None and (created is None or created < since):
+            continue
+        runs.append({'result': item.get('result') or 'None', 'finished': item.get('state') == check.finished_state,
+                     'creation_time_utc': item.get('creation_time_utc'), 'end_time_utc': item.get('end_time_utc')})
+        if len(runs) == HISTORY_RUNS:
+            break
+    runs.reverse()
+    finished = [run for run in runs if run['finished']]
+    rate = round(sum(1 for run in finished if run['result'] == 'Success') / float(len(finished)), 3) if finished else None
+    return runs, rate
 
 
 def _key(uid):
@@ -469,6 +537,7 @@ def _judge_sessions(found, options, in_window, tasks_by_session, parent_names, v
         if in_window(item):
             result = item.get('result') or 'None'
             counts[result] = counts.get(result, 0) + 1
+    history, success_rate = _history(check, sessions, options)
     return {
         'check': check.name,
         'kind': check.subject_kind,
@@ -480,6 +549,8 @@ def _judge_sessions(found, options, in_window, tasks_by_session, parent_names, v
         'latest': _session_brief(latest),
         'last_success_end_time_utc': last_success,
         'counts': counts,
+        'history': history,
+        'success_rate': success_rate,
     }
 
 

@@ -10,7 +10,8 @@ Private to this collection: not a public API; names and signatures may change in
 Every check is read the same way, from its entry in ``_checks.CHECKS``. Round 1 runs the independent queries
 at once (at most ``workers`` requests in flight, one thread each): EM's lists of jobs and policies (one query
 per resource, whatever the number of checks listing from it), and the sessions of each enabled check. A job's
-or policy's sessions are those created in the lookback window or ended within the longest max_age (one query:
+or policy's sessions are those created in the lookback window or the history period (its newest runs and the
+trend, read in the same query, never with another logon) or ended within the longest max_age (one query:
 staleness is about when a success ended, however long it ran); a VM's are those of the lookback window. Round 2
 reads the reasons of the sessions that failed without a message of their own: one filtered query per kind
 (task sessions whose result is Failed or Warning), never one request per session, and only for kinds that need
@@ -38,11 +39,13 @@ def _sessions_query(check, options):
     resource = check.session_resource
     if check.vm_subjects or options.lookback_from is None:
         return resource, _since(resource, options.lookback_from), None
+    # A job's or policy's sessions: those of the window and of the history period, in the same query.
+    start = options.jobs_from
     stale_from = options.stale_from
-    if stale_from is None or stale_from >= options.lookback_from:
-        return resource, _since(resource, options.lookback_from), None
+    if stale_from is None or stale_from >= start:
+        return resource, _since(resource, start), None
     # Created in the window, or ended within max_age: a success that ran longer than max_age still counts.
-    return resource, [], any_of([Condition(resource.time_field, '>=', options.lookback_from),
+    return resource, [], any_of([Condition(resource.time_field, '>=', start),
                                  Condition(check.end_field, '>=', stale_from)])
 
 

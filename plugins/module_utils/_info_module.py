@@ -194,6 +194,7 @@ def compliance_argument_spec():
         max_age_overrides=dict(type='dict', default={}),
         allow_empty=dict(type='bool', default=False),
         page_size=dict(type='int', default=500),
+        history=dict(type='str', default=compliance.DEFAULT_HISTORY),
     )
 
 

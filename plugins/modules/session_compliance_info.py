@@ -105,6 +105,14 @@ options:
       - How many items to ask for per query page.
     type: int
     default: 500
+  history:
+    description:
+      - How far back the history of each job and policy reaches (its newest runs, up to 14, and the trend per day in
+        the report), an age such as V(7d) or V(14d). Read in the same queries as the window (the queries reach back
+        further), never with another logon; see the performance guide for what each depth costs.
+      - VMs show the runs of the lookback window.
+    type: str
+    default: 7d
 '''
 
 EXAMPLES = r'''
