@@ -33,6 +33,7 @@ import datetime
 import fnmatch
 
 from . import _checks
+from . import _reports
 from ._query import format_time, parse_age, parse_time, parse_time_option
 
 UTC = datetime.timezone.utc
@@ -184,12 +185,7 @@ def _excluded(patterns, *names):
 
 
 def _ago(now, when):
-    seconds = int((now - when).total_seconds())
-    if seconds < 2 * 3600:
-        return '%d min ago' % (seconds // 60)
-    if seconds < 3 * 86400:
-        return '%d h ago' % (seconds // 3600)
-    return '%d days ago' % (seconds // 86400)
+    return _reports.ago(now, when)
 
 
 def _age_text(age):
@@ -369,16 +365,7 @@ def build_report(data, options, em=None):
 
     violations.sort(key=lambda v: (v['creation_time_utc'] or ''), reverse=True)
     recovered.sort(key=lambda v: (v['creation_time_utc'] or ''), reverse=True)
-    lines = []
-    if violations:
-        what = 'result in %s' % ', '.join(fail_on)
-        if options.max_age is not None or any(age is not None for age in options.max_age_overrides.values()):
-            what += ', or no success within max_age'
-        lines.append('%d violation(s) (judge %s; %s):' % (len(violations), options.judge, what))
-    for violation in violations:
-        lines.append('{kind} | {parent} | {name} | {creation_time_utc} | {result}: {message}'.format(
-            **dict(violation, parent=violation['parent'] or '-', creation_time_utc=violation['creation_time_utc'] or '-')))
-    return {
+    report = {
         'passed': not violations,
         'em': em,
         'generated_at': format_time(now),
@@ -397,8 +384,10 @@ def build_report(data, options, em=None):
         'history': _age_text(options.history),
         'history_from': format_time(options.history_from),
         'trend': {'days': days, 'checks': trend},
-        'lines': lines,
     }
+    # The violations as people read them: one line per incident, grouped by check (_reports.incident_lines).
+    report['lines'] = _reports.incident_lines(report)
+    return report
 
 
 #: The results the trend counts per day (finished sessions only).
@@ -453,16 +442,23 @@ def _violation(check, item, parent, tasks_by_session):
     message = item.get('failure_message') or item.get('reason')
     if not message:
         message = explain(tasks_by_session.get(item.get('uid'), []))
-    return {
+    found = {
         'kind': check.session_kind,
         'id': item.get('id'),
         'name': item.get('name'),
         'parent': parent,
+        'subject': item.get(check.subject_name_field) if check.vm_subjects else parent,
         'result': item.get('result') or 'None',
         'state': item.get('state'),
         'creation_time_utc': item.get('creation_time_utc'),
         'message': message or NO_REASON,
+        'uid': item.get('uid'),
     }
+    if check.parent_session_uid_field:
+        # A VM's task session: the session of its job or policy, so that a VM failing under its failed job or policy
+        # is one incident with it (_reports.incidents).
+        found['parent_session_uid'] = item.get(check.parent_session_uid_field)
+    return found
 
 
 def _judge_sessions(found, options, in_window, tasks_by_session, parent_names, violations, recovered):

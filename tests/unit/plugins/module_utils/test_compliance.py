@@ -109,10 +109,12 @@ def test_newest_finished_failure_with_a_newer_running_session_is_failed():
     assert entry['counts'] == {'Success': 1, 'Warning': 0, 'Failed': 1, 'None': 1}
     assert result['violations'] == [{
         'kind': 'replica_session', 'id': failed['id'], 'name': failed['name'], 'parent': 'Replication Job 1',
-        'result': 'Failed', 'state': 'Stopped', 'creation_time_utc': failed['creation_time_utc'], 'message': 'Disk full'}]
-    assert result['lines'][0] == '1 violation(s) (judge latest; result in Failed):'
-    assert result['lines'][1].startswith('replica_session | Replication Job 1 | ')
-    assert result['lines'][1].endswith('| Failed: Disk full')
+        'subject': 'Replication Job 1', 'result': 'Failed', 'state': 'Stopped',
+        'creation_time_utc': failed['creation_time_utc'], 'message': 'Disk full', 'uid': failed['uid']}]
+    assert result['lines'] == [
+        '1 incident(s) (1 failed or stale job(s), policy(ies) and VM(s) counted one by one):',
+        'Replication jobs:',
+        '  Replication job Replication Job 1: failed at 2026-11-20 10:00:00 UTC (2 h ago): Disk full']
 
 
 def test_every_counts_each_failure_where_latest_sees_a_recovery():
@@ -123,7 +125,7 @@ def test_every_counts_each_failure_where_latest_sees_a_recovery():
     assert every['passed'] is False and len(every['violations']) == 2
     assert every['recovered'] == []
     assert subject(every, 'Replication Job 1')['verdict'] == 'failed'
-    assert every['judge'] == 'every' and every['lines'][0].startswith('2 violation(s) (judge every;')
+    assert every['judge'] == 'every' and every['lines'][0].startswith('2 incident(s) (2 failed or stale')
 
 
 @pytest.mark.parametrize('fail_on, verdict', [(['Failed'], 'ok'), (['Failed', 'Warning'], 'failed')])
@@ -421,10 +423,10 @@ def test_backup_failure_without_message_is_explained_vm_by_vm_failed_first():
     assert result['passed'] is False and subject(result, 'Backup Job 1')['verdict'] == 'failed'
     assert result['violations'] == [{
         'kind': 'backup_session', 'id': failed['id'], 'name': failed['name'], 'parent': 'Backup Job 1',
-        'result': 'Failed', 'state': 'Stopped', 'creation_time_utc': at(-2),
-        'message': 'Failed sql02: Snapshot failed; Warning web01: Changed block tracking reset'}]
-    assert result['lines'][1] == ('backup_session | Backup Job 1 | %s | %s | Failed: Failed sql02: Snapshot failed; '
-                                  'Warning web01: Changed block tracking reset' % (failed['name'], at(-2)))
+        'subject': 'Backup Job 1', 'result': 'Failed', 'state': 'Stopped', 'creation_time_utc': at(-2),
+        'message': 'Failed sql02: Snapshot failed; Warning web01: Changed block tracking reset', 'uid': failed['uid']}]
+    assert result['lines'][2] == ('  Backup job Backup Job 1: failed at 2026-11-20 10:00:00 UTC (2 h ago): '
+                                  'Failed sql02: Snapshot failed; Warning web01: Changed block tracking reset')
 
 
 def test_stale_backup_job_by_max_age_and_deleted_or_disabled_jobs():

@@ -151,8 +151,8 @@ def test_html_puts_the_verdict_first_and_escapes_every_name(failing):
     page, shown = parse(text)
     assert not set(page.tags) & {'script', 'img', 'link', 'iframe', 'object', 'style'}
     assert all('://' not in (value or '') for dummy, value in page.attributes)
-    assert shown.index('FAILED: 4 violation(s)') < shown.index('Counts per check') < shown.index('Violations (4)') \
-        < shown.index('Recovered sessions (2)') < shown.index('Jobs, policies and VMs (11)')
+    assert shown.index('FAILED: 4 incident(s) (4 failed or stale') < shown.index('Incidents (4)') \
+        < shown.index('Counts per check') < shown.index('Jobs, policies and VMs (11)') < shown.index('Recovered runs (2)')
     assert 'em01.example.com' in shown and '2026-11-19 12:00:00 to 2026-11-20 12:00:00' in shown
     assert 'Generated 2026-11-20 12:00:00 UTC' in shown
     for violation in failing['violations'] + failing['recovered']:
@@ -168,7 +168,7 @@ def test_html_of_a_passing_report_and_a_named_em(passing):
     page, shown = parse(reports.html_page(passing, name='branch-em'))
     assert shown.index('PASSED: no violation') < shown.index('Counts per check')
     assert 'Enterprise Manager branch-em (em02.example.org)' in shown
-    assert 'Violations (0) None.' in shown
+    assert 'Incidents (0) None.' in shown
 
 
 # ------------------------------------------------------------------------------------------ Prometheus
@@ -251,7 +251,7 @@ def test_fleet_rolls_up_and_groups_the_failure_by_em(failing, passing):
     assert fleet['ems']['em01.example.com']['verdicts'] == {
         'failed': 3, 'stale': 1, 'recovered': 2, 'no_sessions': 1, 'disabled': 1, 'ok': 3}
     assert set(item['em'] for item in fleet['violations']) == {'em01.example.com'}
-    assert fleet['lines'][0] == '2 of 3 Enterprise Manager(s) did not pass (4 violation(s) in all):'
+    assert fleet['lines'][0] == '2 of 3 Enterprise Manager(s) did not pass (4 incident(s) in all):'
     assert fleet['lines'][1].startswith('em01.example.com: 4 violation(s) (judge latest')
     assert fleet['lines'][2].startswith('  cdp_replica_task_session | CDP SQL Tier-1 |')
     assert fleet['lines'][-1].startswith('em03: no report')
@@ -324,8 +324,8 @@ def test_reports_of_the_compliance_engine_render_with_every_entry_on_its_subject
     disabled = sum(1 for subject in report['subjects'] if subject['verdict'] == 'disabled')
     assert int(root.get('skipped')) == disabled + markers
     page, shown = parse(reports.html_page(report))
-    assert 'Veeam compliance of %s: 127.0.0.1 FAILED: %d violation(s)' % (
-        reports.checked_text(report), len(report['violations'])) in shown
+    assert 'Veeam compliance of %s: 127.0.0.1 FAILED: %d incident(s) (%d failed or stale' % (
+        reports.checked_text(report), len(reports.incidents(report)), len(report['violations'])) in shown
     samples = samples_of(reports.prometheus_text(report))
     verdicts = [(labels['name'], labels['parent'], labels['verdict']) for metric, labels, value in samples
                 if metric.endswith('subject_verdict') and value == 1]
