@@ -28,6 +28,7 @@ import xml.etree.ElementTree as ET
 
 from . import _checks as registry
 from ._query import format_time, parse_time
+from ._report_files import file_stem
 from ._untrusted import printable
 
 # What the checks, results and verdicts are and how they read: described once, in _checks (``registry``).
@@ -387,14 +388,21 @@ def _incident_subject(item):
     if kind in SUBJECT_KINDS:
         return subject_title(item)
     check = registry.KIND_CHECK.get(kind)
-    name = item.get('subject') or item.get('parent') or item.get('name')
     if check is not None and check.vm_subjects:
-        return subject_title({'kind': check.subject_kind, 'name': name, 'parent': item.get('parent')})
+        return subject_title({'kind': check.subject_kind, 'name': item.get('subject') or item.get('name'),
+                              'parent': item.get('parent')})
+    name = item.get('subject') or item.get('parent') or item.get('name')
     return u'%s %s' % (_PARENT_TITLES.get(kind, 'Job or policy'), _text(name) or '(no name)')
+
+
+def _printable_entry(item):
+    """A violation with EM's text made printable first (escape sequences go whole, before _text marks what is left)."""
+    return dict((key, printable(value) if isinstance(value, str) else value) for key, value in item.items())
 
 
 def incident_line(item, now_text):
     """One incident (or a violation) as a line: subject, result, time and reason, EM's text made printable."""
+    item = _printable_entry(item)
     when = u'' if item.get('kind') in SUBJECT_KINDS else _when(item.get('creation_time_utc'), now_text)
     return printable(u'%s: %s%s: %s' % (_incident_subject(item), _result_words(item.get('result')),
                                          (u' at ' + when) if when else u'', _text(item.get('message')) or '-'))
@@ -417,9 +425,10 @@ def incident_lines(report):
         lines.append(u'%s:' % CHECK_TITLES.get(check, check))
         for item, children in by_check[check]:
             lines.append(u'  ' + incident_line(item, now_text))
-            lines.extend(u'    %s: %s: %s' % (printable(u'VM %s' % _text(child.get('subject') or child.get('name'))),
-                                               _result_words(child.get('result')), printable(_text(child.get('message'))))
-                         for child in children)
+            for child in children:
+                child = _printable_entry(child)
+                lines.append(u'    VM %s: %s: %s' % (_text(child.get('subject') or child.get('name')),
+                                                     _result_words(child.get('result')), _text(child.get('message'))))
     return lines
 
 
@@ -867,7 +876,7 @@ def _trend_section(report):
                                   registry.RESULTS[result].colour, _h(u'%s: %d %s' % (day, value, registry.RESULTS[result].words))))
             shapes.append(u'<text x="%d" y="%d" font-size="10" fill="#57606a">%s</text>' % (
                 10 + 40 * index, height - 3, _h(day[5:])))
-        svg = (u'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="%d" height="%d" viewBox="0 0 %d %d" '
+        svg = (u'<svg role="img" width="%d" height="%d" viewBox="0 0 %d %d" '
                u'aria-label="%s">%s</svg>') % (width, height, width, height,
                                                _h(u'%s: runs per day' % CHECK_TITLES.get(check, check)), u''.join(shapes))
         rows = [[_h(day)] + [_h((counts.get(result) or [0] * len(days))[index]) for result in results]
@@ -993,7 +1002,10 @@ def html_page(data, name=None):
     for name, report in pairs:
         entry = (data.get('ems') or {}).get(name) or {}
         verdicts = entry.get('verdicts') or _verdict_counts(report)
-        rows.append([_h(name), _badge('ok' if report.get('passed') else 'failed'),
+        # Each EM's own page sits beside the fleet's (compliance_files writes both into one directory).
+        link = u'<a href="%s" style="%s">%s</a>' % (_h(file_stem(_text(name)) + SUFFIXES['html']), _style(color='#0b62b8'),
+                                                   _h(name))
+        rows.append([link, _badge('ok' if report.get('passed') else 'failed'),
                      _h(len(report.get('violations') or [])), _h(len(report.get('recovered') or [])),
                      _h(u', '.join(u'%d %s' % (verdicts[verdict], verdict.replace('_', ' '))
                                    for verdict in VERDICTS if verdicts.get(verdict))) or u'-',

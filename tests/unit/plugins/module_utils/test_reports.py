@@ -382,3 +382,37 @@ def test_html_never_holds_bidi_controls_or_control_characters(failing):
     page, shown = parse(text)
     assert u'vm<br>name exe.gpj red iso' in text
     assert u'job' in shown
+
+
+# ------------------------------------------------------------------------------------------ terminal block
+
+def test_the_terminal_block_is_plain_text_one_line_per_incident_vms_under_their_job():
+    report = {
+        'passed': False, 'em': 'em01', 'generated_at': '2026-11-20T12:00:00Z', 'violations': [
+            {'kind': 'backup_session', 'id': 'j1', 'uid': 'urn:j1', 'name': 'SQL@x', 'parent': 'SQL', 'subject': 'SQL',
+             'result': 'Failed', 'creation_time_utc': '2026-11-20T09:00:00Z', 'message': u'Failed TECH\\sql: disk \x1b[31mfull'},
+            {'kind': 'backup_task_session', 'id': 't1', 'uid': 'urn:t1', 'name': u'TECH\\sql', 'parent': 'SQL',
+             'subject': u'TECH\\sql', 'parent_session_uid': 'urn:j1', 'result': 'Failed',
+             'creation_time_utc': '2026-11-20T09:01:00Z', 'message': u'disk \u202efull'},
+            {'kind': 'cdp_replica_task_session', 'id': 't2', 'uid': 'urn:t2', 'name': 'vm1', 'parent': 'Pol',
+             'subject': 'vm1', 'parent_session_uid': 'urn:other', 'result': 'Warning',
+             'creation_time_utc': '2026-11-18T09:00:00Z', 'message': 'lag'},
+        ]}
+    assert len(reports.incidents(report)) == 2
+    lines = reports.incident_lines(report)
+    assert lines == [
+        '2 incident(s) (3 failed or stale job(s), policy(ies) and VM(s) counted one by one):',
+        'Backup jobs:',
+        u'  Backup job SQL: failed at 2026-11-20 09:00:00 UTC (3 h ago): Failed TECH\\sql: disk full',
+        u'    VM TECH\\sql: failed: disk full',
+        'VMs of CDP policies:',
+        '  VM vm1 of CDP policy Pol: warning at 2026-11-18 09:00:00 UTC (51 h ago): lag']
+    block = reports.terminal_block(report, 'em01')
+    assert block.splitlines() == ['Enterprise Manager em01: FAILED, ' + lines[0]] + ['  ' + line for line in lines[1:]]
+    assert '\\\\' not in block and '\x1b' not in block and u'\u202e' not in block
+    assert reports.failure_summary(report, 'em01') == 'Enterprise Manager em01 did not pass, 2 incident(s): listed above.'
+    fleet = reports.fleet({'em01': report, 'em02': {'passed': True, 'violations': []}}, missing=['em03'])
+    assert reports.terminal_block(fleet).splitlines() == [
+        'Fleet of 3 Enterprise Manager(s): 2 did not pass, 2 incident(s) in all',
+        '  em01: FAILED, 2 incident(s) (listed in its own block)', '  em02: passed',
+        '  em03: FAILED, no report (the run failed before its report was built)']
