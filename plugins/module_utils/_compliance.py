@@ -188,6 +188,21 @@ def _ago(now, when):
     return _reports.ago(now, when)
 
 
+def _age_words(age):
+    """An age for people: "26 hours", "8 days", "90 minutes"."""
+    seconds = int(age.total_seconds())
+    for unit, size in (('day', 86400), ('hour', 3600), ('minute', 60)):
+        if seconds % size == 0:
+            amount = seconds // size
+            return '%d %s%s' % (amount, unit, '' if amount == 1 else 's')
+    return '%d seconds' % seconds
+
+
+def _people_time(when):
+    """A time for people, as the report files show it: "2026-11-18 21:00:00 UTC"."""
+    return when.strftime('%Y-%m-%d %H:%M:%S UTC')
+
+
 def _age_text(age):
     seconds = int(age.total_seconds())
     for unit, size in (('w', 604800), ('d', 86400), ('h', 3600), ('m', 60)):
@@ -514,11 +529,11 @@ def _judge_sessions(found, options, in_window, tasks_by_session, parent_names, v
                 verdict = 'stale'
                 if last is None:
                     read_from = options.read_from
-                    message = 'no successful session within max_age %s; none in the period read (since %s)' % (
-                        _age_text(age), format_time(read_from) if read_from else 'ever')
+                    message = 'no successful run within %s, nor %s (as far back as was read)' % (
+                        _age_words(age), ('since ' + _people_time(read_from)) if read_from else 'ever')
                 else:
-                    message = 'no successful session within max_age %s; the last one ended %s (%s)' % (
-                        _age_text(age), format_time(last), _ago(options.now, last))
+                    message = 'no successful run within %s; the last one ended %s (%s)' % (
+                        _age_words(age), _people_time(last), _ago(options.now, last))
                 last_created = None
                 if last is not None:
                     last_created = max(item.get('creation_time_utc') for item in successes

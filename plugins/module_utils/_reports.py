@@ -855,7 +855,7 @@ def _trend_section(report):
     if not days or not checks:
         return u''
     results = [result for result in RESULTS if result != 'None']
-    out = [u'<h2 style="%s">Trend: runs per day in the last %s</h2>' % (_H2, _h(report.get('history') or ''))]
+    out = [u'<h2 style="%s">Trend: finished runs per day in the last %s</h2>' % (_H2, _h(_age_words(report.get('history'))))]
     for check in checks:
         counts = per_check[check]
         totals = [sum((counts.get(result) or [0] * len(days))[index] for result in results) for index in range(len(days))]
@@ -907,6 +907,17 @@ def _window_text(report):
     return u'%s to %s' % (_shown_time(window.get('from')) or 'the beginning', _shown_time(window.get('to')) or 'now')
 
 
+def _age_words(age):
+    """An age as the report gives it (``1w``, ``26h``) in words: "7 days", "26 hours"."""
+    text = _text(age)
+    units = {'s': ('second', 1), 'm': ('minute', 1), 'h': ('hour', 1), 'd': ('day', 1), 'w': ('day', 7)}
+    if len(text) > 1 and text[:-1].isdigit() and text[-1] in units:
+        word, factor = units[text[-1]]
+        amount = int(text[:-1]) * factor
+        return u'%d %s%s' % (amount, word, '' if amount == 1 else 's')
+    return text
+
+
 def _rule_text(report):
     """What counts as a violation, in plain words."""
     results = [_result_words(result) for result in report.get('fail_on') or ['Failed']]
@@ -915,7 +926,7 @@ def _rule_text(report):
     text = u'%s; a run that %s is a violation' % (judged, u' or '.join(
         u'failed' if words == 'failed' else u'ended with %s' % words for words in results))
     if report.get('max_age'):
-        text += u', and so is a scheduled job or policy without a successful run within %s' % report['max_age']
+        text += u', and so is a scheduled job or policy without a successful run within %s' % _age_words(report['max_age'])
     return text
 
 
@@ -957,7 +968,7 @@ def _report_body(name, report, heading='h1'):
         now_text = report.get('generated_at')
         out.append(u'<h2 style="%s">Jobs, policies and VMs (%d)</h2>' % (_H2, len(subjects)))
         out.append(u'<p style="%s">Runs in the last %s for jobs and policies, in the window for VMs; hover a cell for '
-                   u'its time and result.</p>' % (_MUTED, _h(report.get('history') or 'period read')))
+                   u'its time and result.</p>' % (_MUTED, _h(_age_words(report.get('history')) or 'period read')))
         if problems:
             out.append(_details(_h(u'Violations and subjects without runs (%d)' % len(problems)),
                                 _table(_SUBJECT_HEADERS, _subject_rows(problems, now_text), numeric=(7,)), open_=True))

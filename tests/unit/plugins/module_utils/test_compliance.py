@@ -183,7 +183,7 @@ def test_stale_when_the_last_success_is_older_than_max_age():
     assert result['violations'] == [{
         'kind': 'replica_job', 'id': JOB_UID.rsplit(':', 1)[-1], 'name': 'Replication Job 1',
         'parent': 'Replication Job 1', 'result': 'Stale', 'state': None, 'creation_time_utc': at(-40),
-        'message': 'no successful session within max_age 26h; the last one ended 2026-11-18T21:00:00Z (39 h ago)'}]
+        'message': 'no successful run within 26 hours; the last one ended 2026-11-18 21:00:00 UTC (39 h ago)'}]
 
 
 def test_stale_without_any_success_in_the_period_read():
@@ -195,10 +195,10 @@ def test_stale_without_any_success_in_the_period_read():
     assert subject(result, 'Replication Job 1')['verdict'] == 'stale'
     assert result['violations'][0]['creation_time_utc'] is None
     assert result['violations'][0]['message'] == (
-        'no successful session within max_age 26h; none in the period read (since 2026-11-13T12:00:00Z)')
+        'no successful run within 26 hours, nor since 2026-11-13 12:00:00 UTC (as far back as was read)')
     # The period read is the longest of the window, max_age and the history (7 days by default).
     result = report({'jobs': [job()]}, max_age='26h', history='1d')
-    assert result['violations'][0]['message'].endswith('(since 2026-11-19T10:00:00Z)')
+    assert result['violations'][0]['message'].endswith('since 2026-11-19 10:00:00 UTC (as far back as was read)')
 
 
 def test_without_max_age_nothing_is_stale():
@@ -443,7 +443,7 @@ def test_stale_backup_job_by_max_age_and_deleted_or_disabled_jobs():
     assert result['violations'] == [{
         'kind': 'backup_job', 'id': BACKUP_UID.rsplit(':', 1)[-1], 'name': 'Backup Job 1', 'parent': 'Backup Job 1',
         'result': 'Stale', 'state': None, 'creation_time_utc': at(-40),
-        'message': 'no successful session within max_age 26h; the last one ended 2026-11-18T21:00:00Z (39 h ago)'}]
+        'message': 'no successful run within 26 hours; the last one ended 2026-11-18 21:00:00 UTC (39 h ago)'}]
 
 
 def test_a_replica_job_in_the_backup_job_list_is_not_a_backup_subject():
