@@ -27,6 +27,10 @@ from . import _checks
 from ._query import Condition, any_of, parse_time
 
 MAX_WORKERS = 4
+# The page size of the reads that reach into the history period (the sessions of jobs and policies): a week of a
+# busy EM's sessions in a few pages, not dozens. EM serves any page size (without one, everything on one page); a
+# page of 5,000 sessions is about 10 MB of XML, well under the client's response size limit.
+HISTORY_PAGE_SIZE = 5000
 REASON_RESULTS = ['Failed', 'Warning']
 
 
@@ -55,15 +59,17 @@ READERS = {
 }
 
 
-def _run(em, queries, page_size, workers):
-    """Run ``{key: (resource, conditions, raw filter)}`` in parallel; return ``{key: items}``."""
+def _run(em, queries, page_size, workers, sizes=None):
+    """Run ``{key: (resource, conditions, raw filter)}`` in parallel, with pages of ``sizes[key]`` items (else
+    ``page_size``); return ``{key: items}``."""
     if not queries:
         return {}
+    sizes = sizes or {}
 
     def read(item):
         key, (resource, conditions, raw_filter) = item
         return key, list(em.query(resource, conditions, raw_filter=raw_filter, sort_desc=resource.time_field,
-                                  sort_asc=resource.sort_asc, page_size=page_size))
+                                  sort_asc=resource.sort_asc, page_size=sizes.get(key, page_size)))
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(queries)))) as pool:
         return dict(pool.map(read, sorted(queries.items())))
 
@@ -101,7 +107,11 @@ def gather(em, options, page_size=500, workers=MAX_WORKERS):
             # These task sessions name no job: their sessions do (read over the lookback window, not judged).
             queries[parent.name] = (parent.session_resource, _since(parent.session_resource, options.lookback_from),
                                     None)
-    found = _run(em, queries, page_size, workers)
+    # The reads that reach into the history period take bigger pages: more history costs bytes, not requests.
+    sizes = dict((check.name, max(page_size, HISTORY_PAGE_SIZE)) for check in checks
+                 if not check.vm_subjects and options.lookback_from is not None
+                 and options.jobs_from < options.lookback_from)
+    found = _run(em, queries, page_size, workers, sizes)
     data = {}
     for query_type, listings in groups.items():
         items = found.pop('list:%s' % query_type)
