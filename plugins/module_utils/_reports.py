@@ -1142,6 +1142,13 @@ def prometheus_text(data, name=None):
             if last is not None:
                 metrics.add('subject_last_success_timestamp_seconds', 'When the newest successful session of the '
                             'job, policy or VM ended, in seconds since the epoch.', labels, last)
+            if subject.get('success_rate') is not None:
+                metrics.add('subject_success_ratio', 'The share of the finished runs of the job, policy or VM in its '
+                            'history (up to 14) that succeeded, 0 to 1.', labels, subject['success_rate'])
+            runs = [run for run in subject.get('history') or [] if _epoch(run.get('creation_time_utc')) is not None]
+            if runs:
+                metrics.add('subject_last_run_timestamp_seconds', 'When the newest run of the job, policy or VM '
+                            'started, in seconds since the epoch.', labels, _epoch(runs[-1]['creation_time_utc']))
     return metrics.render()
 
 

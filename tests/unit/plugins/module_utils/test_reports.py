@@ -416,3 +416,77 @@ def test_the_terminal_block_is_plain_text_one_line_per_incident_vms_under_their_
         'Fleet of 3 Enterprise Manager(s): 2 did not pass, 2 incident(s) in all',
         '  em01: FAILED, 2 incident(s) (listed in its own block)', '  em02: passed',
         '  em03: FAILED, no report (the run failed before its report was built)']
+
+
+# ------------------------------------------------------------------------------------------ history and trend
+
+def _engine_report(results):
+    """A report of the compliance engine for one replication job whose runs had ``results``, oldest first, a day
+    apart, the newest 2 hours before the report; and a running session."""
+    import datetime
+    from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _compliance as compliance
+    now = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.timezone.utc)
+    sessions = []
+    for index, result in enumerate(results + [None]):
+        start = now - datetime.timedelta(hours=2 + 24 * (len(results) - 1 - index)) if result else now
+        start -= datetime.timedelta(minutes=30) if result is None else datetime.timedelta(0)
+        sessions.append({'id': 's%d' % index, 'uid': 'urn:s%d' % index, 'name': 'Job@%d' % index, 'job_name': 'Job',
+                         'job_uid': 'urn:veeam:Job:j1', 'result': result or 'None',
+                         'state': 'Working' if result is None else 'Stopped',
+                         'creation_time_utc': start.strftime('%Y-%m-%dT%H:%M:%SZ'),
+                         'end_time_utc': None if result is None else (start + datetime.timedelta(minutes=10)).strftime(
+                             '%Y-%m-%dT%H:%M:%SZ')})
+    options = compliance.Options.from_params({'checks': ['replica_sessions'], 'lookback': '24h', 'history': '7d'},
+                                             now=now)
+    return compliance.build_report({'jobs': [{'id': 'j1', 'uid': 'urn:veeam:Job:j1', 'name': 'Job', 'job_type': 'Replica',
+                                              'schedule_enabled': True}], 'replica_sessions': sessions}, options)
+
+
+def test_the_history_strip_shows_the_runs_in_order_and_the_chart_the_counts_per_day():
+    results = ['Success', 'Failed', 'Warning', 'Success', 'Failed', 'Success']
+    report = _engine_report(results)
+    text = reports.html_page(report)
+    page, shown = parse(text)
+    titles = re.findall(r'<td class="run" title="([^"]+)"', text)
+    assert [title.rsplit(': ', 1)[1] for title in titles] == [
+        'success', 'failed', 'warning', 'success', 'failed', 'success', 'no result (running)']
+    assert titles[-2].startswith('2026-11-20 10:00:00 UTC (120 min ago)') or titles[-2].startswith('2026-11-20 10:00:00 UTC (2 h ago)')
+    assert '50% success' in shown
+    bars = re.findall(r'data-day="([^"]+)" data-result="([^"]+)" data-count="([0-9]+)"', text)
+    trend = report['trend']
+    expected = [(day, result, str(trend['checks']['replica_sessions'][result][index]))
+                for index, day in enumerate(trend['days']) for result in ('Success', 'Warning', 'Failed')
+                if trend['checks']['replica_sessions'][result][index]]
+    assert bars == expected and len(bars) == len(results)
+    # Counts add up: the window's runs (the newest success and the running one) by result, running included.
+    assert report['totals']['replica_sessions'] == {'total': 2, 'Success': 1, 'Warning': 0, 'Failed': 0, 'None': 1}
+    row = re.search(r'<td[^>]*>Replication jobs</td>(.*?)</tr>', text).group(1)
+    cells = [int(cell) for cell in re.findall(r'>([0-9]+)</(?:td|strong)>', row)]
+    verdicts, sessions = cells[1:1 + len(reports.VERDICTS)], cells[2 + len(reports.VERDICTS):2 + len(reports.VERDICTS) + len(reports.RESULTS)]
+    assert cells[0] == sum(verdicts) and cells[1 + len(reports.VERDICTS)] == sum(sessions) == 2
+    # The history's success rate and newest run are metrics.
+    samples = samples_of(reports.prometheus_text(report))
+    assert [value for metric, labels, value in samples if metric.endswith('subject_success_ratio')] == [0.5]
+    assert [value for metric, labels, value in samples if metric.endswith('subject_last_run_timestamp_seconds')] == [
+        reports._epoch(report['subjects'][0]['history'][-1]['creation_time_utc'])]
+
+
+def test_recovered_runs_are_calm_and_not_counted_as_violations():
+    assert _engine_report(['Success', 'Success', 'Success'])['passed']
+    # A failure the newer success made good, inside the window: recovered, not a violation, in the calm colour.
+    import datetime
+    from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _compliance as compliance
+    now = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.timezone.utc)
+    sessions = [{'id': 'a', 'uid': 'urn:a', 'name': 'Job@a', 'job_name': 'Job', 'job_uid': 'urn:veeam:Job:j1',
+                 'result': 'Failed', 'state': 'Stopped', 'creation_time_utc': '2026-11-20T06:00:00Z',
+                 'end_time_utc': '2026-11-20T06:10:00Z', 'failure_message': 'disk'},
+                {'id': 'b', 'uid': 'urn:b', 'name': 'Job@b', 'job_name': 'Job', 'job_uid': 'urn:veeam:Job:j1',
+                 'result': 'Success', 'state': 'Stopped', 'creation_time_utc': '2026-11-20T08:00:00Z',
+                 'end_time_utc': '2026-11-20T08:10:00Z'}]
+    options = compliance.Options.from_params({'checks': ['replica_sessions']}, now=now)
+    report = compliance.build_report({'replica_sessions': sessions}, options)
+    assert report['passed'] and len(report['recovered']) == 1 and report['lines'] == []
+    text = reports.html_page(report)
+    assert 'PASSED: no violation' in text and 'Incidents (0)' in text
+    recovered = text[text.index('Recovered runs (1)'):]
+    assert reports._COLOURS['recovered'] in recovered and reports._COLOURS['failed'] not in recovered
