@@ -888,7 +888,7 @@ def _trend_section(report):
         out.append(u'<table role="presentation" cellspacing="0" cellpadding="0" style="%s"><tr>'
                    u'<td style="%s">%s</td><td style="%s">%s</td></tr></table>' % (
                        _style(border_collapse='collapse'), _style(vertical_align='top', padding_right='16px'), svg,
-                       _style(vertical_align='top', min_width='260px'), table))
+                       _style(vertical_align='top', min_width='260px'), _details(u'The numbers', table)))
     return u''.join(out)
 
 
