@@ -405,7 +405,7 @@ def incident_line(item, now_text):
     item = _printable_entry(item)
     when = u'' if item.get('kind') in SUBJECT_KINDS else _when(item.get('creation_time_utc'), now_text)
     return printable(u'%s: %s%s: %s' % (_incident_subject(item), _result_words(item.get('result')),
-                                         (u' at ' + when) if when else u'', _text(item.get('message')) or '-'))
+                                        (u' at ' + when) if when else u'', _text(item.get('message')) or '-'))
 
 
 def incident_lines(report):
@@ -860,7 +860,7 @@ def _trend_section(report):
         counts = per_check[check]
         totals = [sum((counts.get(result) or [0] * len(days))[index] for result in results) for index in range(len(days))]
         top = max(totals + [1])
-        width, height, bar = 40 * len(days) + 10, 120, 24
+        width, height, bar_width = 40 * len(days) + 10, 120, 24
         shapes = []
         for index, day in enumerate(days):
             y = height - 16
@@ -872,7 +872,7 @@ def _trend_section(report):
                 y -= size
                 shapes.append(u'<rect class="bar" data-day="%s" data-result="%s" data-count="%d" x="%d" y="%d" '
                               u'width="%d" height="%d" fill="%s"><title>%s</title></rect>' % (
-                                  _h(day), _h(result), value, 10 + 40 * index, y, bar, size,
+                                  _h(day), _h(result), value, 10 + 40 * index, y, bar_width, size,
                                   registry.RESULTS[result].colour, _h(u'%s: %d %s' % (day, value, registry.RESULTS[result].words))))
             shapes.append(u'<text x="%d" y="%d" font-size="10" fill="#57606a">%s</text>' % (
                 10 + 40 * index, height - 3, _h(day[5:])))
@@ -884,7 +884,7 @@ def _trend_section(report):
         table = _table([u'Day (UTC)'] + [registry.RESULTS[result].words for result in results], rows,
                        numeric=range(1, 1 + len(results)))
         out.append(u'<h3 style="%s">%s</h3>' % (_style(font_size='15px', margin='12px 0 4px 0'),
-                                                 _h(CHECK_TITLES.get(check, check))))
+                                                _h(CHECK_TITLES.get(check, check))))
         out.append(u'<table role="presentation" cellspacing="0" cellpadding="0" style="%s"><tr>'
                    u'<td style="%s">%s</td><td style="%s">%s</td></tr></table>' % (
                        _style(border_collapse='collapse'), _style(vertical_align='top', padding_right='16px'), svg,
@@ -985,10 +985,11 @@ def _report_body(name, report, heading='h1'):
 
 
 def _footer(generated_at):
-    return u'<p style="%s">Generated %s UTC by the veeam.enterprise_manager session_compliance role. ' \
-           u'Times are UTC (offset +00:00); ages are counted from when the report was generated.</p>' % (_style(color='#57606a', font_size='12px', margin_top='24px',
-                                           border_top='1px solid #d0d7de', padding_top='8px'),
-                                    _h(_shown_time(generated_at) or 'at an unknown time'))
+    style = _style(color='#57606a', font_size='12px', margin_top='24px', border_top='1px solid #d0d7de',
+                   padding_top='8px')
+    return (u'<p style="%s">Generated %s UTC by the veeam.enterprise_manager session_compliance role. Times are UTC '
+            u'(offset +00:00); ages are counted from when the report was generated.</p>') % (
+        style, _h(_shown_time(generated_at) or 'at an unknown time'))
 
 
 def html_page(data, name=None):
@@ -1014,8 +1015,8 @@ def html_page(data, name=None):
         entry = (data.get('ems') or {}).get(name) or {}
         verdicts = entry.get('verdicts') or _verdict_counts(report)
         # Each EM's own page sits beside the fleet's (compliance_files writes both into one directory).
-        link = u'<a href="%s" style="%s">%s</a>' % (_h(file_stem(_text(name)) + SUFFIXES['html']), _style(color='#0b62b8'),
-                                                   _h(name))
+        link = u'<a href="%s" style="%s">%s</a>' % (
+            _h(file_stem(_text(name)) + SUFFIXES['html']), _style(color='#0b62b8'), _h(name))
         rows.append([link, _badge('ok' if report.get('passed') else 'failed'),
                      _h(len(report.get('violations') or [])), _h(len(report.get('recovered') or [])),
                      _h(u', '.join(u'%d %s' % (verdicts[verdict], verdict.replace('_', ' '))

@@ -58,8 +58,9 @@ def test_the_demo_page_shows_what_the_guide_says_in_that_order(tmp_path, browser
     text = checks.check_rendered(dom, 'FAILED: %d incident(s)' % len(reports.incidents(report)), [report])
     # The history strips and the chart are in the rendered DOM.
     assert dom.count('class="run"') == sum(len(subject['history']) for subject in report['subjects']) > 0
-    assert dom.count('class="bar"') == sum(1 for counts in report['trend']['checks'].values()
-                                          for result in ('Success', 'Warning', 'Failed') for value in counts[result] if value)
+    bars = sum(1 for counts in report['trend']['checks'].values() for result in ('Success', 'Warning', 'Failed')
+               for value in counts[result] if value)
+    assert dom.count('class="bar"') == bars
     # The guide's description of the page, heading by heading, in the page's order.
     positions = []
     for pattern in guide_sections():

@@ -68,7 +68,6 @@ def test_a_failure_without_message_is_explained_by_its_task_sessions():
     assert report['lines'][2].endswith(' ago): Failed sql02: Disk full')
 
 
-
 def test_own_message_wins_and_violations_are_newest_first():
     report = compliance_report({
         'cdp_replica_sessions': [cdp_session('a', 'Failed', '2026-11-20T01:00:00.000000Z', message='Own reason')],
