@@ -42,6 +42,11 @@ if [ "$rc" -eq 0 ] || ! grep -q ': FAILED, [0-9]* incident(s)' "$state/failing.l
   echo "demo: the role did not catch the seeded failures and the stopped job (exit $rc)" >&2
   exit 1
 fi
+# The README shows this block: check it is what the demo printed (DEMO_WRITE_README=1 puts it there).
+if [ "${DEMO_WRITE_README:-}" = 1 ]; then
+  "$python" "$here/tools/demo_block.py" "$state/failing.log" "$here/README.md" --write
+fi
+"$python" "$here/tools/demo_block.py" "$state/failing.log" "$here/README.md"
 echo "== The role failed as it should (exit $rc): failed jobs and VMs, and the weekly job that stopped running."
 echo "== Its requests to EM:"
 "$python" - "$(field url)" "$VEEAM_EM_CA_PATH" <<'PY'
