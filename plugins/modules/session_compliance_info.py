@@ -289,12 +289,37 @@ report:
           description: Its sessions created in the window, per result.
           type: dict
           sample: {Success: 3, Warning: 0, Failed: 1, 'None': 0}
+        history:
+          description:
+            - Its newest runs in the history period (O(history); for a VM, the window), up to 14, oldest first, each
+              with C(result), C(finished), C(creation_time_utc) and C(end_time_utc).
+          type: list
+          elements: dict
+        success_rate:
+          description: The share of the finished runs of RV(report.subjects[].history) that succeeded, or V(null).
+          type: float
+          sample: 0.75
     verdicts:
       description: How many subjects got each verdict.
       type: dict
       sample: {ok: 10, failed: 1, recovered: 3, stale: 1, no_sessions: 0, disabled: 1}
+    history:
+      description: The history period, as an age.
+      type: str
+      sample: 1w
+    history_from:
+      description: The start of the history period, UTC ISO 8601.
+      type: str
+    trend:
+      description:
+        - C(days), the UTC dates of the history period, and C(checks), per check the finished sessions per day and
+          result (C(Success), C(Warning), C(Failed), each a list of counts, one per day).
+      type: dict
     lines:
-      description: The violations as readable lines, the count first; empty when there are none.
+      description:
+        - The violations as people read them, the count of incidents first, then per check its title and a line per
+          incident; a VM that failed in a failed run of its job or policy is on a line under it (one incident). Empty
+          when there are none.
       type: list
       elements: str
 '''
