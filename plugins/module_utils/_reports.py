@@ -824,6 +824,14 @@ def _legend(report):
                                                font_size='13px'), items)
 
 
+def _child_title(child):
+    """A VM under its job's or policy's incident on the page: its name, and its run's when EM names the run apart."""
+    vm, run = _text(child.get('subject')), _text(child.get('name'))
+    if vm and run and run != vm:
+        return u'VM %s (run %s)' % (vm, run)
+    return u'VM %s' % (vm or run)
+
+
 def _incident_rows(report):
     rows = []
     now_text = report.get('generated_at')
@@ -831,8 +839,8 @@ def _incident_rows(report):
         reason = _h(item.get('message')).replace('\n', '<br>')
         if children:
             reason += u'<ul style="%s">%s</ul>' % (_style(margin='4px 0 0 0', padding_left='18px'), u''.join(
-                u'<li>%s %s: %s</li>' % (_h(u'VM %s' % _text(child.get('subject') or child.get('name'))),
-                                         _result_badge(child.get('result')), _h(child.get('message')))
+                u'<li>%s %s: %s</li>' % (_h(_child_title(child)), _result_badge(child.get('result')),
+                                         _h(child.get('message')))
                 for child in children))
         when = _when(item.get('creation_time_utc'), now_text)
         rows.append([_h(CHECK_TITLES.get(_check_of(item), _check_of(item))), _h(_incident_subject(item)),
@@ -1004,8 +1012,9 @@ def html_page(data, name=None):
     failing = [name for name, report in pairs if not report.get('passed')]
     missing = data.get('missing') or []
     headline = (u'PASSED: %d Enterprise Manager(s), no violation' % len(pairs) if passed else
-                u'FAILED: %d of %d Enterprise Manager(s), %d violation(s)' % (
-                    len(failing) + len(missing), len(pairs) + len(missing), len(data.get('violations') or [])))
+                u'FAILED: %d of %d Enterprise Manager(s), %d incident(s) (%d violation(s))' % (
+                    len(failing) + len(missing), len(pairs) + len(missing),
+                    sum(len(incidents(report)) for dummy, report in pairs), len(data.get('violations') or [])))
     out = [u'<h1 style="%s">Veeam compliance: fleet of %d Enterprise Manager(s)</h1>' % (
         _style(font_size='20px', margin='8px 0 10px 0'), len(pairs) + len(missing))]
     out.append(_banner(passed, _h(headline), u'Generated %s UTC' % _h(_shown_time(data.get('generated_at')) or '-')))
@@ -1027,14 +1036,15 @@ def html_page(data, name=None):
                      u'-'])
     out.append(_table(['Enterprise Manager', 'Verdict', 'Violations', 'Recovered', 'Subjects', 'Window (UTC)',
                        'Generated (UTC)'], rows, numeric=(2, 3)))
-    out.append(u'<h2 style="%s">Violations by Enterprise Manager (%d)</h2>' % (_H2, len(data.get('violations') or [])))
+    out.append(u'<h2 style="%s">Incidents by Enterprise Manager (%d)</h2>' % (
+        _H2, sum(len(incidents(report)) for dummy, report in pairs)))
     any_violation = False
     for name, report in pairs:
         if report.get('violations'):
             any_violation = True
-            out.append(u'<h3 style="%s">%s: %d violation(s)</h3>' % (
-                _style(font_size='15px', margin='14px 0 4px 0'), _h(name), len(report['violations'])))
-            out.append(_table(_SESSION_HEADERS, _session_rows(report['violations'])))
+            out.append(u'<h3 style="%s">%s: %d incident(s)</h3>' % (
+                _style(font_size='15px', margin='14px 0 4px 0'), _h(name), len(incidents(report))))
+            out.append(_table(_INCIDENT_HEADERS, _incident_rows(report)))
     if not any_violation:
         out.append(u'<p style="%s">None.</p>' % _MUTED)
     recovered = data.get('recovered') or []

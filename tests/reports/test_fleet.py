@@ -162,7 +162,8 @@ def test_three_ems_give_three_reports_a_fleet_roll_up_and_stats_keyed_per_em(
     path = os.path.join(outputs, 'fleet', 'fleet.html')
     checks.html_file(path)
     dom = browser.dump_dom(path)
-    text = checks.check_rendered(dom, '2 of 3 Enterprise Manager(s), %d violation(s)' % fleet['violation_count'],
+    text = checks.check_rendered(dom, '2 of 3 Enterprise Manager(s), %d incident(s) (%d violation(s))' % (
+        sum(len(_reports.incidents(reports[name])) for name in names), fleet['violation_count']),
                                  [reports[name] for name in names])
     for name in names:
         assert checks.squeeze(name) in text

@@ -259,7 +259,7 @@ def test_fleet_rolls_up_and_groups_the_failure_by_em(failing, passing):
     assert (junit.get('tests'), junit.get('failures'), junit.get('errors')) == ('14', '4', '1')
     assert len(junit.findall('testsuite')) == 3 + 1 + 1
     page, shown = parse(reports.html_page(fleet))
-    assert shown.index('FAILED: 2 of 3 Enterprise Manager(s), 4 violation(s)') < shown.index('em02.example.org')
+    assert shown.index('FAILED: 2 of 3 Enterprise Manager(s), 4 incident(s) (4 violation(s))') < shown.index('em02.example.org')
     assert 'no report: the run failed for this EM' in shown
     assert 'em="em02.example.org"' in reports.prometheus_text(fleet)
 
