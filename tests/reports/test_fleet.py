@@ -162,9 +162,9 @@ def test_three_ems_give_three_reports_a_fleet_roll_up_and_stats_keyed_per_em(
     path = os.path.join(outputs, 'fleet', 'fleet.html')
     checks.html_file(path)
     dom = browser.dump_dom(path)
-    text = checks.check_rendered(dom, '2 of 3 Enterprise Manager(s), %d incident(s) (%d violation(s))' % (
-        sum(len(_reports.incidents(reports[name])) for name in names), fleet['violation_count']),
-                                 [reports[name] for name in names])
+    headline = '2 of 3 Enterprise Manager(s), %d incident(s) (%d violation(s))' % (
+        sum(len(_reports.incidents(reports[name])) for name in names), fleet['violation_count'])
+    text = checks.check_rendered(dom, headline, [reports[name] for name in names])
     for name in names:
         assert checks.squeeze(name) in text
         # The fleet links to each EM's page, written beside it.
