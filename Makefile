@@ -281,6 +281,11 @@ test: venv system-packages get-pip sanity-ignores ## Run the whole pipeline and 
 demo: $(VENV_STAMP) collection ## Run the role against the simulator: seeded failures (must fail), then healthy data (must pass)
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD) PYTHON=$(VENV_PYTHON) bash tools/demo.sh
 
+.PHONY: docs-screenshot
+docs-screenshot: $(VENV_STAMP) collection ## Render the demo's page in headless Chromium and keep it as the reports guide's picture
+	$(MAKE) reports REPORTS_ARGS=tests/reports/test_page_guide.py
+	cp $(REPORTS_OUTPUT)/reports-page.png docs/docsite/images/reports-page.png
+
 .PHONY: bench
 bench: $(VENV_STAMP) collection ## Benchmark the modules against the simulator and rewrite docs/performance.md
 	PYTHONPATH=$(BUILD) python tools/bench.py --write docs/performance.md

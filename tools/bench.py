@@ -41,7 +41,8 @@ from emsim.server import Simulator  # noqa: E402  pylint: disable=wrong-import-p
 
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _compliance  # noqa: E402
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils._client import EMClient  # noqa: E402
-from ansible_collections.veeam.enterprise_manager.plugins.module_utils._gather import gather  # noqa: E402
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils._gather import (  # noqa: E402
+    HISTORY_PAGE_SIZE, gather)
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils._query import Condition  # noqa: E402
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils._resources import (  # noqa: E402
     BACKUP_JOB_SESSION, CDP_REPLICA_SESSION, CDP_REPLICA_TASK_SESSION, REPLICA_JOB_SESSION)
@@ -50,6 +51,8 @@ NOW = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.timezone.utc)
 DAY_AGO = NOW - datetime.timedelta(days=1)
 # What the default role run (every default check, backups included) may cost on the bench data set.
 MAX_ROLE_REQUESTS = 20
+# The history depths measured besides the default (session_compliance_history).
+HISTORY_DEPTHS = ('1d', '14d', '30d')
 
 
 def naive(client, resource, keep, limit=None):
@@ -156,8 +159,12 @@ def measure_role(sim, before_ref, repeat):
         before = collection_from_git(before_ref, os.path.join(workdir, 'before'))
         now_path = os.environ.get('ANSIBLE_COLLECTIONS_PATH') or os.path.join(ROOT, 'build')
         runs_to_make = [('before (%s)' % before_ref, before, 1, ROLE_PLAYBOOK),
-                        ('now', now_path, repeat, ROLE_PLAYBOOK),
-                        ('ansible-playbook start-up only', now_path, repeat, EMPTY_PLAYBOOK)]
+                        ('now', now_path, repeat, ROLE_PLAYBOOK)]
+        # What each history depth costs (the default is 7 days): one run each.
+        runs_to_make += [('now, history %s' % depth, now_path, 1, ROLE_PLAYBOOK.replace(
+            'session_compliance_fail: false', 'session_compliance_fail: false\n        session_compliance_history: %s'
+            % depth)) for depth in HISTORY_DEPTHS]
+        runs_to_make += [('ansible-playbook start-up only', now_path, repeat, EMPTY_PLAYBOOK)]
         for label, path, runs, text in runs_to_make:
             results = [run_role(sim, path, workdir, text) for dummy in range(runs)]
             if label == 'now':
@@ -376,6 +383,13 @@ def main():
         'per failed session to read its reason), extracted from git by the benchmark; "now" is this checkout (one run of',
         '`session_compliance_info`). Requests and logons are counted in the simulator\'s request log. The last row',
         'is a playbook with one `debug` task: what ansible-playbook costs before the role does anything.',
+        '',
+        '**History.** "now" reads the default history of 7 days (`session_compliance_history`) in the same queries as',
+        'the window; the rows "now, history ..." are one run each with another depth. The sessions of jobs and',
+        'policies that reach into the history are read in pages of %d (the client\'s other reads use the role\'s'
+        % HISTORY_PAGE_SIZE,
+        '`session_compliance_page_size`), so a deeper history costs bytes and seconds rather than requests, and never',
+        'another logon.',
         '',
         '| role | time | requests | logons | logouts | runs |',
         '| --- | ---: | ---: | ---: | ---: | ---: |',

@@ -22,7 +22,8 @@ VEEAM_EM_PASSWORD=$(field password)
 VEEAM_EM_CA_PATH=$(field ca_path)
 export VEEAM_EM_HOST VEEAM_EM_PORT VEEAM_EM_USERNAME VEEAM_EM_PASSWORD VEEAM_EM_CA_PATH
 export ANSIBLE_PYTHON_INTERPRETER=${ANSIBLE_PYTHON_INTERPRETER:-$(command -v "$python")}
-export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
+# The callback is the default one a user has: the failure block is printed as plain text under any of them.
+export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
 playbook="$here/docs/examples/compliance.yml"
 # The role's report files are kept after the demo, one folder per run.
 reports="$here/build/demo-reports"
@@ -36,11 +37,16 @@ ansible-playbook "$playbook" -e "session_compliance_report_dir=$reports/failing"
   -e '{"session_compliance_report_formats": ["json", "junit", "html", "prometheus"]}' | tee "$state/failing.log"
 rc=${PIPESTATUS[0]}
 set -e
-if [ "$rc" -eq 0 ] || ! grep -q 'violation(s) (judge latest' "$state/failing.log" \
-    || ! grep -q 'Weekly DR Replication | - | Stale' "$state/failing.log"; then
+if [ "$rc" -eq 0 ] || ! grep -q ': FAILED, [0-9]* incident(s)' "$state/failing.log" \
+    || ! grep -q '^    Replication job Weekly DR Replication: stale: ' "$state/failing.log"; then
   echo "demo: the role did not catch the seeded failures and the stopped job (exit $rc)" >&2
   exit 1
 fi
+# The README shows this block: check it is what the demo printed (DEMO_WRITE_README=1 puts it there).
+if [ "${DEMO_WRITE_README:-}" = 1 ]; then
+  "$python" "$here/tools/demo_block.py" "$state/failing.log" "$here/README.md" --write
+fi
+"$python" "$here/tools/demo_block.py" "$state/failing.log" "$here/README.md"
 echo "== The role failed as it should (exit $rc): failed jobs and VMs, and the weekly job that stopped running."
 echo "== Its requests to EM:"
 "$python" - "$(field url)" "$VEEAM_EM_CA_PATH" <<'PY'

@@ -43,5 +43,19 @@ def _ansible_docs_link(app, env, node, contnode):  # pylint: disable=unused-argu
     return reference
 
 
+def _copy_images(app):
+    """antsibull-docs copies only the guides' .rst files: copy docs/docsite/images/ beside them, where the guides'
+    ``../images/<name>`` finds it (as it does on GitHub, next to docs/docsite/rst/)."""
+    import os  # pylint: disable=import-outside-toplevel
+    import shutil  # pylint: disable=import-outside-toplevel
+
+    for root in os.environ.get('ANSIBLE_COLLECTIONS_PATH', '').split(os.pathsep):
+        images = os.path.join(root, 'ansible_collections', 'veeam', 'enterprise_manager', 'docs', 'docsite', 'images')
+        if os.path.isdir(images):
+            shutil.copytree(images, os.path.join(app.srcdir, 'images'), dirs_exist_ok=True)
+            return
+
+
 def setup(app):
     app.connect('missing-reference', _ansible_docs_link)
+    app.connect('builder-inited', _copy_images)

@@ -16,13 +16,15 @@ import os
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _report_files as files
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _reports as reports
 
 ARGUMENT_SPEC = dict(
     report=dict(type='dict', required=True),
-    dir=dict(type='path', required=True),
+    dir=dict(type='path'),
+    show=dict(type='bool', default=False),
     name=dict(type='str'),
     formats=dict(type='list', elements='str', default=['json', 'junit', 'html'],
                  choices=list(reports.FORMATS)),
@@ -41,6 +43,12 @@ class ActionModule(ActionBase):
         dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         data = args['report']
         fleet = reports.is_fleet(data)
+        if args['dir'] is None and not args['show']:
+            raise AnsibleActionFail('dir: required unless show is true (there would be nothing to do)')
+        if args['show']:
+            result.update(self._show(data, fleet, args['name']))
+        if args['dir'] is None:
+            return result
         if not fleet and not args['name']:
             raise AnsibleActionFail('name: required for the report of one Enterprise Manager (it names the files)')
         mode = None
@@ -72,3 +80,20 @@ class ActionModule(ActionBase):
         result.update(changed=bool(written), files=written, directory_created=created,
                       mode='%04o' % (files.default_mode() if mode is None else mode))
         return result
+
+    @staticmethod
+    def _show(data, fleet, name):
+        """Print the failure block of a report that did not pass, as plain text through Ansible's display: a task
+        result would be quoted by the callback (JSON doubles each backslash and escapes what it cannot print)."""
+        try:
+            if fleet:
+                count = sum(len(reports.incidents(report)) for report in data['reports'].values())
+            else:
+                count = len(reports.incidents(reports.check_report(data)))
+            block = u'' if data.get('passed') else reports.terminal_block(data, None if fleet else name)
+            summary = reports.failure_summary(data, None if fleet else name)
+        except (reports.ReportError, AttributeError, TypeError) as exc:
+            raise AnsibleActionFail('report: %s' % exc)
+        if block:
+            Display().display(block)
+        return {'block': block, 'incidents': count, 'summary': summary}

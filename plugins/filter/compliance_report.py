@@ -21,7 +21,7 @@ LISTS = tuple(_checks.LISTINGS) + ('parent_sessions', 'point_parents')
 
 
 def compliance_report(gathered, fail_on=None, exclude=None, task_sessions=None, judge='latest', lookback='24h',
-                      max_age=None, max_age_overrides=None, allow_empty=False, now=None, protection_horizon=None):
+                      max_age=None, max_age_overrides=None, allow_empty=False, now=None, protection_horizon=None, history=None):
     """Build the compliance report from what the info modules returned.
 
     :param gathered: check name -> list of sessions; optionally ``jobs``, ``backup_jobs`` and ``policies`` -> EM's
@@ -35,6 +35,7 @@ def compliance_report(gathered, fail_on=None, exclude=None, task_sessions=None, 
     :param now: the time the report is made (ISO 8601); None: the current time.
     :param protection_horizon: for the checks judged from points, the age the VMs' points given were read over
         (the VMs expected); None: the module's default, 30d.
+    :param history: how far back each job's and policy's history and the trend reach (an age, default ``7d``).
     """
     if not isinstance(gathered, dict):
         raise AnsibleFilterError('compliance_report expects a dict of check name to list of sessions')
@@ -50,7 +51,7 @@ def compliance_report(gathered, fail_on=None, exclude=None, task_sessions=None, 
         options = compliance.Options.from_params(dict(
             checks=checks or list(compliance.DEFAULT_CHECKS), lookback=lookback, fail_on=list(fail_on or ['Failed']),
             judge=judge, exclude=list(exclude or []), max_age=max_age, max_age_overrides=max_age_overrides or {},
-            allow_empty=allow_empty, protection_horizon=protection_horizon), now=when)
+            allow_empty=allow_empty, protection_horizon=protection_horizon, history=history), now=when)
         return compliance.build_report(data, options)
     except ValueError as exc:  # NoDataError included
         raise AnsibleFilterError(str(exc))

@@ -206,14 +206,16 @@ def titles(names):
 class Outcome:
     """A session result or a verdict: its name, the words people read, its colour, what it means for a run."""
 
-    __slots__ = ('name', 'words', 'colour', 'violation', 'judged')
+    __slots__ = ('name', 'words', 'colour', 'violation', 'judged', 'meaning')
 
-    def __init__(self, name, words, colour, violation=False, judged=True):
+    def __init__(self, name, words, colour, violation=False, judged=True, meaning=None):
         self.name = name
         self.words = words
         self.colour = colour
         self.violation = violation
         self.judged = judged
+        # A verdict explained in one line, for people (the HTML page shows it the first time the verdict appears).
+        self.meaning = meaning
 
     def __repr__(self):
         return 'Outcome(%r)' % (self.name,)
@@ -229,12 +231,18 @@ RESULTS = dict((outcome.name, outcome) for outcome in (
 #: Verdicts, worst first (the order of reports). ``violation``: it fails the run; ``judged``: false for
 #: subjects that were not judged (a JUnit "skipped").
 VERDICTS = dict((outcome.name, outcome) for outcome in (
-    Outcome('failed', 'failed', '#b3261e', violation=True),
-    Outcome('stale', 'stale', '#a05a00', violation=True),
-    Outcome('recovered', 'recovered', '#0b62b8'),
-    Outcome('no_sessions', 'no sessions', '#5f6368'),
-    Outcome('disabled', 'disabled', '#5f6368', judged=False),
-    Outcome('ok', 'ok', '#1e7d34'),
+    Outcome('failed', 'failed', '#b3261e', violation=True,
+            meaning='its newest finished run failed (or, judging every run, a run of the period failed)'),
+    Outcome('stale', 'stale', '#a05a00', violation=True,
+            meaning='it is scheduled but has had no successful run for longer than allowed'),
+    Outcome('recovered', 'recovered', '#4f7a8a',
+            meaning='a run failed, but a newer run succeeded: not a violation'),
+    Outcome('no_sessions', 'no sessions', '#5f6368',
+            meaning='it did not run in the period shown'),
+    Outcome('disabled', 'disabled', '#5f6368', judged=False,
+            meaning='its schedule is off, so it is not judged'),
+    Outcome('ok', 'ok', '#1e7d34',
+            meaning='its newest finished run succeeded'),
 ))
 #: How a check that ran reads when EM has nothing of its kind.
 NOT_IN_USE = 'not in use'

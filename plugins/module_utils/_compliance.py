@@ -34,6 +34,7 @@ import fnmatch
 import re
 
 from . import _checks
+from . import _reports
 from ._query import format_time, parse_age, parse_time, parse_time_option
 
 UTC = datetime.timezone.utc
@@ -46,6 +47,9 @@ VERDICTS = tuple(_checks.VERDICTS)
 NO_REASON = 'Enterprise Manager gives no reason'
 # How far back the checks judged from points look for the VMs they expect (session_compliance_protection_horizon).
 DEFAULT_PROTECTION_HORIZON = '30d'
+#: The history period of jobs and policies when none is given, and how many runs a subject's history keeps.
+DEFAULT_HISTORY = '7d'
+HISTORY_RUNS = 14
 
 
 class NoDataError(ValueError):
@@ -62,7 +66,7 @@ class Options:
     """The checked options of one run. Build it with ``Options.from_params``; errors name the option."""
 
     def __init__(self, checks, lookback_from, now, fail_on, judge, exclude, max_age, max_age_overrides, allow_empty,
-                 protection_horizon=None):
+                 protection_horizon=None, history=None):
         self.checks = checks
         self.lookback_from = lookback_from
         self.now = now
@@ -74,6 +78,8 @@ class Options:
         self.allow_empty = allow_empty
         # The checks judged from points expect the VMs with a point within this age (a timedelta) before now.
         self.protection_horizon = protection_horizon if protection_horizon is not None else datetime.timedelta(days=30)
+        # How far back a job's or policy's history (its newest runs, the trend per day) reaches: a timedelta.
+        self.history = history if history is not None else parse_age(DEFAULT_HISTORY, 'history')
 
     @property
     def protection_from(self):
@@ -81,9 +87,22 @@ class Options:
         return self.now - self.protection_horizon
 
     @property
+    def history_from(self):
+        """The start of the history period: ``history`` before now."""
+        return self.now - self.history
+
+    @property
+    def jobs_from(self):
+        """Where the sessions of jobs and policies are read from (by creation): the earlier of the lookback window
+        and the history period (None: every session)."""
+        if self.lookback_from is None:
+            return None
+        return min(self.lookback_from, self.history_from)
+
+    @property
     def read_from(self):
-        """Sessions are read over the longer of the lookback window and the longest max_age."""
-        starts = [self.lookback_from] if self.lookback_from is not None else []
+        """Sessions are read over the longest of the lookback window, the history period and the longest max_age."""
+        starts = [self.jobs_from] if self.jobs_from is not None else []
         ages = [self.max_age] + [age for age in self.max_age_overrides.values() if age is not None]
         starts += [self.now - age for age in ages if age is not None]
         return min(starts) if starts else None
@@ -98,8 +117,8 @@ class Options:
     @classmethod
     def from_params(cls, params, prefix='', now=None):
         """Check the options (``checks``, ``lookback``, ``fail_on``, ``judge``, ``exclude``, ``max_age``,
-        ``max_age_overrides``, ``allow_empty``, ``protection_horizon``); raise ValueError naming ``prefix`` + the
-        option."""
+        ``max_age_overrides``, ``allow_empty``, ``protection_horizon``, ``history``); raise ValueError naming
+        ``prefix`` + the option."""
         now = now or datetime.datetime.now(UTC).replace(microsecond=0)
 
         def name(option):
@@ -142,7 +161,12 @@ class Options:
             raise ValueError('%s: must be true or false, got %r.' % (name('allow_empty'), allow_empty))
         horizon = params.get('protection_horizon')
         horizon = parse_age(DEFAULT_PROTECTION_HORIZON if horizon is None else horizon, name('protection_horizon'))
-        return cls(checks, lookback_from, now, fail_on, judge, exclude, max_age, checked, allow_empty, horizon)
+        history = params.get('history')
+        history = parse_age(DEFAULT_HISTORY if _is_none(history) else history, name('history'))
+        return cls(checks, lookback_from, now, fail_on, judge, exclude, max_age, checked, allow_empty, horizon, history)
+        history = params.get('history')
+        history = parse_age(DEFAULT_HISTORY if _is_none(history) else history, name('history'))
+        return cls(checks, lookback_from, now, fail_on, judge, exclude, max_age, checked, allow_empty, history)
 
     def age_for(self, name):
         """The max_age that applies to a job or policy: an exact override, else the first matching pattern."""
@@ -177,12 +201,22 @@ def _excluded(patterns, *names):
 
 
 def _ago(now, when):
-    seconds = int((now - when).total_seconds())
-    if seconds < 2 * 3600:
-        return '%d min ago' % (seconds // 60)
-    if seconds < 3 * 86400:
-        return '%d h ago' % (seconds // 3600)
-    return '%d days ago' % (seconds // 86400)
+    return _reports.ago(now, when)
+
+
+def _age_words(age):
+    """An age for people: "26 hours", "8 days", "90 minutes"."""
+    seconds = int(age.total_seconds())
+    for unit, size in (('day', 86400), ('hour', 3600), ('minute', 60)):
+        if seconds % size == 0:
+            amount = seconds // size
+            return '%d %s%s' % (amount, unit, '' if amount == 1 else 's')
+    return '%d seconds' % seconds
+
+
+def _people_time(when):
+    """A time for people, as the report files show it: "2026-11-18 21:00:00 UTC"."""
+    return when.strftime('%Y-%m-%d %H:%M:%S UTC')
 
 
 def _age_text(age):
@@ -327,7 +361,12 @@ def build_report(data, options, em=None):
                     backup_server_name=item.get('backup_server_name'), schedule=_schedule_of(item))
 
     totals, excluded, not_in_use = {}, {}, []
+    days = _days(options.history_from, now)
+    trend = {}
     for check in checks:
+        # The trend counts runs per day: a check judged from something else (points) has none to count.
+        per_day = (trend.setdefault(check.name, dict((result, [0] * len(days)) for result in TREND_RESULTS))
+                   if check.judged_from == 'sessions' else None)
         if not listed[check.listing.key] and not gathered[check.name]:
             not_in_use.append(check.name)
         counts = dict((result, 0) for result in RESULTS)
@@ -346,6 +385,9 @@ def build_report(data, options, em=None):
                 result = item.get('result') or 'None'
                 counts['total'] += 1
                 counts[result] = counts.get(result, 0) + 1
+            day = _day_index(days, item, options.history_from)
+            if day is not None and item.get('state') == check.finished_state and item.get('result') in per_day:
+                per_day[item['result']][day] += 1
             if check.vm_subjects:
                 vm = item.get(check.subject_name_field) or item.get('name')
                 key, subject_id, name, subject_parent = (parent, vm), None, vm, parent
@@ -365,18 +407,7 @@ def build_report(data, options, em=None):
 
     violations.sort(key=lambda v: (v['creation_time_utc'] or ''), reverse=True)
     recovered.sort(key=lambda v: (v['creation_time_utc'] or ''), reverse=True)
-    lines = []
-    if violations:
-        what = 'result in %s' % ', '.join(fail_on)
-        if options.max_age is not None or any(age is not None for age in options.max_age_overrides.values()):
-            what += ', or no success within max_age'
-        if any(check.judged_from == 'points' for check in checks):
-            what += ', or a VM whose newest point is older than its RPO'
-        lines.append('%d violation(s) (judge %s; %s):' % (len(violations), options.judge, what))
-    for violation in violations:
-        lines.append('{kind} | {parent} | {name} | {creation_time_utc} | {result}: {message}'.format(
-            **dict(violation, parent=violation['parent'] or '-', creation_time_utc=violation['creation_time_utc'] or '-')))
-    return {
+    report = {
         'passed': not violations,
         'em': em,
         'generated_at': format_time(now),
@@ -392,8 +423,51 @@ def build_report(data, options, em=None):
         'recovered': recovered,
         'subjects': reported,
         'verdicts': dict((verdict, sum(1 for entry in reported if entry['verdict'] == verdict)) for verdict in VERDICTS),
-        'lines': lines,
+        'history': _age_text(options.history),
+        'history_from': format_time(options.history_from),
+        'trend': {'days': days, 'checks': trend},
     }
+    # The violations as people read them: one line per incident, grouped by check (_reports.incident_lines).
+    report['lines'] = _reports.incident_lines(report)
+    return report
+
+
+#: The results the trend counts per day (finished sessions only).
+TREND_RESULTS = ('Success', 'Warning', 'Failed')
+
+
+def _days(since, now):
+    """The UTC dates (``YYYY-MM-DD``) from ``since`` to ``now``, both included."""
+    first, last = since.date(), now.date()
+    return [(first + datetime.timedelta(days=offset)).isoformat() for offset in range((last - first).days + 1)]
+
+
+def _day_index(days, item, since):
+    """The index in ``days`` of the day a session was created, or None (outside the history period)."""
+    created = _time(item.get('creation_time_utc'))
+    if created is None or created < since:
+        return None
+    index = (created.date() - since.date()).days
+    return index if 0 <= index < len(days) else None
+
+
+def _history(check, sessions, options):
+    """A subject's newest runs in the history period (up to HISTORY_RUNS, oldest first) and the share of the
+    finished ones among them that succeeded (None when none finished)."""
+    since = options.history_from if not check.vm_subjects else None
+    runs = []
+    for item in sessions:  # newest first
+        created = _time(item.get('creation_time_utc'))
+        if since is not None and (created is None or created < since):
+            continue
+        runs.append({'result': item.get('result') or 'None', 'finished': item.get('state') == check.finished_state,
+                     'creation_time_utc': item.get('creation_time_utc'), 'end_time_utc': item.get('end_time_utc')})
+        if len(runs) == HISTORY_RUNS:
+            break
+    runs.reverse()
+    finished = [run for run in runs if run['finished']]
+    rate = round(sum(1 for run in finished if run['result'] == 'Success') / float(len(finished)), 3) if finished else None
+    return runs, rate
 
 
 def _key(uid):
@@ -410,16 +484,23 @@ def _violation(check, item, parent, tasks_by_session):
     message = item.get('failure_message') or item.get('reason')
     if not message:
         message = explain(tasks_by_session.get(item.get('uid'), []))
-    return {
+    found = {
         'kind': check.session_kind,
         'id': item.get('id'),
         'name': item.get('name'),
         'parent': parent,
+        'subject': item.get(check.subject_name_field) if check.vm_subjects else parent,
         'result': item.get('result') or 'None',
         'state': item.get('state'),
         'creation_time_utc': item.get('creation_time_utc'),
         'message': message or NO_REASON,
+        'uid': item.get('uid'),
     }
+    if check.parent_session_uid_field:
+        # A VM's task session: the session of its job or policy, so that a VM failing under its failed job or policy
+        # is one incident with it (_reports.incidents).
+        found['parent_session_uid'] = item.get(check.parent_session_uid_field)
+    return found
 
 
 def _judge_sessions(found, options, in_window, tasks_by_session, parent_names, violations, recovered):
@@ -475,11 +556,11 @@ def _judge_sessions(found, options, in_window, tasks_by_session, parent_names, v
                 verdict = 'stale'
                 if last is None:
                     read_from = options.read_from
-                    message = 'no successful session within max_age %s; none in the period read (since %s)' % (
-                        _age_text(age), format_time(read_from) if read_from else 'ever')
+                    message = 'no successful run within %s, nor %s (as far back as was read)' % (
+                        _age_words(age), ('since ' + _people_time(read_from)) if read_from else 'ever')
                 else:
-                    message = 'no successful session within max_age %s; the last one ended %s (%s)' % (
-                        _age_text(age), format_time(last), _ago(options.now, last))
+                    message = 'no successful run within %s; the last one ended %s (%s)' % (
+                        _age_words(age), _people_time(last), _ago(options.now, last))
                 last_created = None
                 if last is not None:
                     last_created = max(item.get('creation_time_utc') for item in successes
@@ -494,6 +575,7 @@ def _judge_sessions(found, options, in_window, tasks_by_session, parent_names, v
         if in_window(item):
             result = item.get('result') or 'None'
             counts[result] = counts.get(result, 0) + 1
+    history, success_rate = _history(check, sessions, options)
     return {
         'check': check.name,
         'kind': check.subject_kind,
@@ -505,6 +587,8 @@ def _judge_sessions(found, options, in_window, tasks_by_session, parent_names, v
         'latest': _session_brief(latest),
         'last_success_end_time_utc': last_success,
         'counts': counts,
+        'history': history,
+        'success_rate': success_rate,
     }
 
 
@@ -573,19 +657,6 @@ def point_rpo(check, options, vm, parent):
     return parse_age(check.default_max_age, check.name) if check.default_max_age else None
 
 
-def duration_words(seconds):
-    """An age as people say it: "45 minutes", "26 hours", "3 days 4 hours"."""
-    seconds = max(0, int(seconds))
-    if seconds < 3600:
-        minutes = seconds // 60
-        return '%d minute%s' % (minutes, '' if minutes == 1 else 's')
-    if seconds < 2 * 86400:
-        hours = seconds // 3600
-        return '%d hour%s' % (hours, '' if hours == 1 else 's')
-    days, hours = seconds // 86400, (seconds % 86400) // 3600
-    return '%d days' % days + (' %d hour%s' % (hours, '' if hours == 1 else 's') if hours else '')
-
-
 def _judge_points(found, options, in_window, tasks_by_session, parent_names, violations, recovered):
     """A VM judged from its points: ``ok`` when its newest point is within its RPO, ``stale`` otherwise."""
     check = _checks.CHECKS[found.check]
@@ -602,7 +673,7 @@ def _judge_points(found, options, in_window, tasks_by_session, parent_names, vio
             'kind': check.subject_kind, 'id': newest.get('id'), 'name': found.name, 'parent': found.parent,
             'result': 'Stale', 'state': None, 'creation_time_utc': newest.get('creation_time_utc'),
             'message': 'newest %s %s ago, RPO %s' % (
-                noun, duration_words(age) if age is not None else 'at an unknown time', duration_words(rpo.total_seconds())),
+                noun, _reports.duration_words(age) if age is not None else 'at an unknown time', _reports.duration_words(rpo.total_seconds())),
         })
     return {
         'check': check.name,

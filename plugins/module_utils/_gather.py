@@ -10,7 +10,8 @@ Private to this collection: not a public API; names and signatures may change in
 Every check is read the same way, from its entry in ``_checks.CHECKS``. Round 1 runs the independent queries
 at once (at most ``workers`` requests in flight, one thread each): EM's lists of jobs and policies (one query
 per resource, whatever the number of checks listing from it), and the sessions of each enabled check. A job's
-or policy's sessions are those created in the lookback window or ended within the longest max_age (one query:
+or policy's sessions are those created in the lookback window or the history period (its newest runs and the
+trend, read in the same query, never with another logon) or ended within the longest max_age (one query:
 staleness is about when a success ended, however long it ran); a VM's are those of the lookback window; the
 checks judged from points read every point of the protection horizon (one paged query each), and the restore
 points of the horizon that name the backups of VM restore points (one more). Round 2
@@ -29,6 +30,10 @@ from . import _checks
 from ._query import Condition, any_of, parse_time
 
 MAX_WORKERS = 4
+# The page size of the reads that reach into the history period (the sessions of jobs and policies): a week of a
+# busy EM's sessions in a few pages, not dozens. EM serves any page size (without one, everything on one page); a
+# page of 5,000 sessions is about 10 MB of XML, well under the client's response size limit.
+HISTORY_PAGE_SIZE = 5000
 REASON_RESULTS = ['Failed', 'Warning']
 
 
@@ -41,11 +46,13 @@ def _sessions_query(check, options):
     resource = check.session_resource
     if check.vm_subjects or options.lookback_from is None:
         return resource, _since(resource, options.lookback_from), None
+    # A job's or policy's sessions: those of the window and of the history period, in the same query.
+    start = options.jobs_from
     stale_from = options.stale_from
-    if stale_from is None or stale_from >= options.lookback_from:
-        return resource, _since(resource, options.lookback_from), None
+    if stale_from is None or stale_from >= start:
+        return resource, _since(resource, start), None
     # Created in the window, or ended within max_age: a success that ran longer than max_age still counts.
-    return resource, [], any_of([Condition(resource.time_field, '>=', options.lookback_from),
+    return resource, [], any_of([Condition(resource.time_field, '>=', start),
                                  Condition(check.end_field, '>=', stale_from)])
 
 
@@ -63,15 +70,17 @@ READERS = {
 }
 
 
-def _run(em, queries, page_size, workers):
-    """Run ``{key: (resource, conditions, raw filter)}`` in parallel; return ``{key: items}``."""
+def _run(em, queries, page_size, workers, sizes=None):
+    """Run ``{key: (resource, conditions, raw filter)}`` in parallel, with pages of ``sizes[key]`` items (else
+    ``page_size``); return ``{key: items}``."""
     if not queries:
         return {}
+    sizes = sizes or {}
 
     def read(item):
         key, (resource, conditions, raw_filter) = item
         return key, list(em.query(resource, conditions, raw_filter=raw_filter, sort_desc=resource.time_field,
-                                  sort_asc=resource.sort_asc, page_size=page_size))
+                                  sort_asc=resource.sort_asc, page_size=sizes.get(key, page_size)))
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(queries)))) as pool:
         return dict(pool.map(read, sorted(queries.items())))
 
@@ -115,7 +124,11 @@ def gather(em, options, page_size=500, workers=MAX_WORKERS):
             # These task sessions name no job: their sessions do (read over the lookback window, not judged).
             queries[parent.name] = (parent.session_resource, _since(parent.session_resource, options.lookback_from),
                                     None)
-    found = _run(em, queries, page_size, workers)
+    # The reads that reach into the history period take bigger pages: more history costs bytes, not requests.
+    sizes = dict((check.name, max(page_size, HISTORY_PAGE_SIZE)) for check in checks
+                 if not check.vm_subjects and options.lookback_from is not None
+                 and options.jobs_from < options.lookback_from)
+    found = _run(em, queries, page_size, workers, sizes)
     data = {}
     for query_type, listings in groups.items():
         items = found.pop('list:%s' % query_type)

@@ -211,6 +211,7 @@ def compliance_argument_spec():
         allow_empty=dict(type='bool', default=False),
         protection_horizon=dict(type='str', default=compliance.DEFAULT_PROTECTION_HORIZON),
         page_size=dict(type='int', default=500),
+        history=dict(type='str', default=compliance.DEFAULT_HISTORY),
     )
 
 

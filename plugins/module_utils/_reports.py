@@ -27,8 +27,8 @@ import re
 import xml.etree.ElementTree as ET
 
 from . import _checks as registry
-from ._compliance import duration_words
 from ._query import format_time, parse_time
+from ._report_files import file_stem
 from ._untrusted import printable
 
 # What the checks, results and verdicts are and how they read: described once, in _checks (``registry``).
@@ -301,15 +301,16 @@ def fleet(reports, missing=None, now=None):
         recovered.extend(dict(item, em=name) for item in report.get('recovered') or [])
         if not entry['passed']:
             failing += 1
-            own = list(report.get('lines') or []) or ['%d violation(s)' % entry['violation_count']]
+            own = list(report.get('lines') or []) or ['%d incident(s)' % len(incidents(report))]
             lines.append(u'%s: %s' % (name, own[0]))
             lines.extend(u'  %s' % line for line in own[1:])
     for name in missing:
         lines.append(u'%s: no report (the run failed for this Enterprise Manager before its report was built)' % name)
     passed = not failing and not missing
     if not passed:
-        lines.insert(0, u'%d of %d Enterprise Manager(s) did not pass (%d violation(s) in all):' % (
-            failing + len(missing), len(named) + len(missing), len(violations)))
+        lines.insert(0, u'%d of %d Enterprise Manager(s) did not pass (%d incident(s) in all):' % (
+            failing + len(missing), len(named) + len(missing),
+            sum(len(incidents(report)) for dummy, report in named)))
     times = [report.get('generated_at') for dummy, report in named if _epoch(report.get('generated_at')) is not None]
     generated_at = max(times, key=_epoch) if times else (format_time(now) if now else None)
     return {
@@ -334,6 +335,152 @@ def failure_lines(report, name=None):
     if not own:
         return []
     return [u'%s: %s' % (name or em_of(report), own[0])] + [u'  %s' % line for line in own[1:]]
+
+
+# ------------------------------------------------------------------------------------------ incidents
+
+def ago(now, when):
+    """How long before ``now`` (aware datetimes) ``when`` was, for people: "35 min ago", "35 h ago", "9 days ago"."""
+    seconds = int((now - when).total_seconds())
+    if seconds < 2 * 3600:
+        return '%d min ago' % max(0, seconds // 60)
+    if seconds < 3 * 86400:
+        return '%d h ago' % (seconds // 3600)
+    return '%d days ago' % (seconds // 86400)
+
+
+def duration_words(seconds):
+    """An age as people say it: "45 minutes", "26 hours", "3 days 4 hours"."""
+    seconds = max(0, int(seconds))
+    if seconds < 3600:
+        minutes = seconds // 60
+        return '%d minute%s' % (minutes, '' if minutes == 1 else 's')
+    if seconds < 2 * 86400:
+        hours = seconds // 3600
+        return '%d hour%s' % (hours, '' if hours == 1 else 's')
+    days, hours = seconds // 86400, (seconds % 86400) // 3600
+    return '%d days' % days + (' %d hour%s' % (hours, '' if hours == 1 else 's') if hours else '')
+
+
+def _when(value, now_text):
+    """A time for people with its age: "2026-11-20 09:00:15 UTC (3 h ago)"; '' for no time."""
+    shown = _shown_time(value)
+    if not shown:
+        return u''
+    try:
+        when, now = parse_time(value), parse_time(now_text)
+    except (TypeError, ValueError):
+        when = now = None
+    return u'%s UTC (%s)' % (shown, ago(now, when)) if when and now else u'%s UTC' % shown
+
+
+def incidents(report):
+    """The report's violations as incidents, newest first: ``[(violation, [violations of its VMs])]``.
+
+    A VM whose session failed under a session of its job or policy that is itself a violation is part of that
+    incident, not one of its own; every other violation is an incident. The report's ``violations`` keep one entry
+    per job, policy and VM (as JUnit's test cases do): ``incidents`` only groups them.
+    """
+    violations = report.get('violations') or []
+    parents = dict((item.get('uid'), []) for item in violations
+                   if item.get('uid') and not _is_vm_check(KIND_CHECK.get(item.get('kind'))))
+    for item in violations:
+        if item.get('parent_session_uid') in parents:
+            parents[item['parent_session_uid']].append(item)
+    return [(item, parents.get(item.get('uid'), []) if item.get('uid') in parents else [])
+            for item in violations if item.get('parent_session_uid') not in parents]
+
+
+def _result_words(result):
+    outcome = registry.RESULTS.get(result)
+    return outcome.words if outcome is not None else _text(result).lower()
+
+
+def _incident_subject(item):
+    kind = item.get('kind')
+    if kind in SUBJECT_KINDS:
+        return subject_title(item)
+    check = registry.KIND_CHECK.get(kind)
+    if check is not None and check.vm_subjects:
+        return subject_title({'kind': check.subject_kind, 'name': item.get('subject') or item.get('name'),
+                              'parent': item.get('parent')})
+    name = item.get('subject') or item.get('parent') or item.get('name')
+    return u'%s %s' % (_PARENT_TITLES.get(kind, 'Job or policy'), _text(name) or '(no name)')
+
+
+def _printable_entry(item):
+    """A violation with EM's text made printable first (escape sequences go whole, before _text marks what is left)."""
+    return dict((key, printable(value) if isinstance(value, str) else value) for key, value in item.items())
+
+
+def incident_line(item, now_text):
+    """One incident (or a violation) as a line: subject, result, time and reason, EM's text made printable."""
+    item = _printable_entry(item)
+    when = u'' if item.get('kind') in SUBJECT_KINDS else _when(item.get('creation_time_utc'), now_text)
+    return printable(u'%s: %s%s: %s' % (_incident_subject(item), _result_words(item.get('result')),
+                                        (u' at ' + when) if when else u'', _text(item.get('message')) or '-'))
+
+
+def incident_lines(report):
+    """The report's ``lines``: a count of incidents, then per check its title and one line per incident, the VMs that
+    failed with a job or policy each on a line under it. Empty when the report passed."""
+    found = incidents(report)
+    if not found:
+        return []
+    count = len(report.get('violations') or [])
+    lines = [u'%d incident(s) (%d failed or stale job(s), policy(ies) and VM(s) counted one by one):' % (
+        len(found), count)]
+    by_check = {}
+    for item, children in found:
+        by_check.setdefault(_check_of(item), []).append((item, children))
+    now_text = report.get('generated_at')
+    for check in [name for name in CHECKS if name in by_check] + sorted(set(by_check) - set(CHECKS)):
+        lines.append(u'%s:' % CHECK_TITLES.get(check, check))
+        for item, children in by_check[check]:
+            lines.append(u'  ' + incident_line(item, now_text))
+            for child in children:
+                child = _printable_entry(child)
+                lines.append(u'    VM %s: %s: %s' % (_text(child.get('subject') or child.get('name')),
+                                                     _result_words(child.get('result')), _text(child.get('message'))))
+    return lines
+
+
+def failure_summary(data, name=None):
+    """One short line for the failed task's message (the block printed before it lists the incidents)."""
+    if data.get('passed'):
+        return u''
+    if is_fleet(data):
+        return u'%d of %d Enterprise Manager(s) did not pass: listed above.' % (
+            sum(1 for report in data['reports'].values() if not report.get('passed')) + len(data.get('missing') or []),
+            len(data['reports']) + len(data.get('missing') or []))
+    em, report = _reports_of(data, name)[0]
+    return u'Enterprise Manager %s did not pass, %d incident(s): listed above.' % (
+        printable(_text(em)), len(incidents(report)))
+
+
+def terminal_block(data, name=None):
+    """The failure block people read in the terminal: one per EM, or the fleet's (a line per EM); plain text."""
+    if is_fleet(data):
+        pairs = _reports_of(data)
+        missing = data.get('missing') or []
+        failing = [pair for pair in pairs if not pair[1].get('passed')]
+        total = sum(len(incidents(report)) for dummy, report in pairs)
+        lines = [u'Fleet of %d Enterprise Manager(s): %s' % (
+            len(pairs) + len(missing), u'passed' if data.get('passed') else u'%d did not pass, %d incident(s) in all' % (
+                len(failing) + len(missing), total))]
+        for em, report in pairs:
+            count = len(incidents(report))
+            lines.append(u'  %s: %s' % (printable(_text(em)), u'passed' if report.get('passed') else
+                                        u'FAILED, %d incident(s) (listed in its own block)' % count))
+        lines.extend(u'  %s: FAILED, no report (the run failed before its report was built)' % printable(_text(em))
+                     for em in missing)
+        return u'\n'.join(lines)
+    em, report = _reports_of(data, name)[0]
+    own = incident_lines(report)
+    head = u'Enterprise Manager %s: ' % printable(_text(em))
+    if not own:
+        return head + (u'passed, no incident' if report.get('passed') else u'did not pass')
+    return u'\n'.join([head + u'FAILED, ' + own[0]] + [u'  ' + line for line in own[1:]])
 
 
 # ------------------------------------------------------------------------------------------ JSON
@@ -509,8 +656,10 @@ def _badge(verdict):
         font_weight='bold', white_space='nowrap'), _h(verdict.replace('_', ' ')))
 
 
-def _result_badge(result):
+def _result_badge(result, calm=False):
     colour = {'Failed': _COLOURS['failed'], 'Stale': _COLOURS['stale'], 'Warning': _COLOURS['stale']}.get(result)
+    if calm and colour is not None:
+        colour = _COLOURS['recovered']
     if colour is None:
         return _h(result)
     return u'<span style="%s">%s</span>' % (_style(
@@ -546,7 +695,7 @@ def _banner(passed, headline, details):
         _style(font_size='14px', margin_top='6px'), details)
 
 
-def _session_rows(entries, with_em=False):
+def _session_rows(entries, with_em=False, calm=False):
     rows = []
     for item in entries:
         kind = item.get('kind')
@@ -556,7 +705,7 @@ def _session_rows(entries, with_em=False):
             subject = _h(u'%s %s' % (_PARENT_TITLES.get(kind, 'Job or policy'), _text(item.get('parent')) or '-'))
             session = _h(item.get('name'))
         row = [subject, session, _h(_shown_time(item.get('creation_time_utc')) or '-'),
-               _result_badge(item.get('result')), _h(item.get('message')).replace('\n', '<br>')]
+               _result_badge(item.get('result'), calm), _h(item.get('message')).replace('\n', '<br>')]
         if with_em:
             row.insert(0, _h(item.get('em')))
         rows.append(row)
@@ -588,7 +737,7 @@ def _check_rows(report):
             row = [_h(CHECK_TITLES.get(check, check)), _h(len(subjects_by_check.get(check, [])))]
             row.extend(_h(verdicts.get(verdict, 0)) for verdict in VERDICTS)
         row.append(_h(totals.get('total', 0)))
-        row.extend(_h(totals.get(result, 0)) for result in ('Success', 'Warning', 'Failed'))
+        row.extend(_h(totals.get(result, 0)) for result in RESULTS)
         row.append(_h((report.get('excluded') or {}).get(check, 0)))
         count = violations_by_check.get(check, 0)
         row.append(u'<strong style="color:%s">%d</strong>' % (_COLOURS['failed'], count) if count else u'0')
@@ -597,9 +746,10 @@ def _check_rows(report):
 
 
 _CHECK_HEADERS = (['Check', 'All'] + [verdict.words for verdict in registry.VERDICTS.values()]
-                  + ['All', 'Success', 'Warning', 'Failed', 'Excluded', 'Violations'])
-_CHECK_GROUPS = [('', 1), ('Jobs, policies or VMs by verdict', 1 + len(VERDICTS)), ('Sessions in the window by result', 4),
-                 ('', 2)]
+                  + ['All'] + [result.words for result in registry.RESULTS.values()] + ['Excluded', 'Violations'])
+_CHECK_GROUPS = [('', 1), ('Jobs, policies or VMs by verdict', 1 + len(VERDICTS)),
+                 ('Sessions in the window by result', 1 + len(RESULTS)), ('', 2)]
+_CHECK_NUMERIC = range(1, len(_CHECK_HEADERS))
 
 
 def checked_text(report):
@@ -610,31 +760,159 @@ def checked_text(report):
     return registry.titles(ran) or u'nothing in use'
 
 
-def _subject_rows(report):
-    order = dict((verdict, index) for index, verdict in enumerate(VERDICTS))
-    subjects = sorted(report.get('subjects') or [], key=lambda subject: (
-        order.get(subject.get('verdict'), len(order)), CHECKS.index(_check_of(subject)) if _check_of(subject) in CHECKS else 9,
+#: The order subjects are listed in: violations first, then subjects without data, then the rest.
+_SUBJECT_ORDER = ('failed', 'stale', 'no_sessions', 'recovered', 'disabled', 'ok')
+
+
+def _sorted_subjects(subjects):
+    order = dict((verdict, index) for index, verdict in enumerate(_SUBJECT_ORDER))
+    return sorted(subjects, key=lambda subject: (
+        order.get(subject.get('verdict'), len(order)), CHECKS.index(_check_of(subject)) if _check_of(subject) in CHECKS else 99,
         _text(subject.get('parent')), _text(subject.get('name'))))
+
+
+def _strip(subject, now_text):
+    """A subject's history as a row of coloured table cells, oldest left, newest right, each with its time and result
+    on hover (mail clients keep table cells and their background colours; they drop scripts and most CSS)."""
+    runs = subject.get('history') or []
+    if not runs:
+        return u'<span style="%s">no run</span>' % _style(color='#57606a')
+    cells = []
+    for run in runs:
+        outcome = registry.RESULTS.get(run.get('result'))
+        colour = outcome.colour if outcome is not None else '#5f6368'
+        words = outcome.words if outcome is not None else _text(run.get('result'))
+        cells.append(u'<td class="run" title="%s" style="%s">&nbsp;</td>' % (
+            _h(u'%s: %s' % (_when(run.get('creation_time_utc'), now_text) or '-', words)),
+            _style(background=colour, width='10px', height='14px', padding='0', border='1px solid #ffffff')))
+    rate = subject.get('success_rate')
+    return (u'<table role="presentation" cellspacing="0" cellpadding="0" style="%s"><tr>%s'
+            u'<td style="%s">%s</td></tr></table>') % (
+        _style(border_collapse='collapse'), u''.join(cells),
+        _style(padding='0 0 0 6px', font_size='12px', color='#57606a', white_space='nowrap', border='0'),
+        _h(u'%d%% success' % round(rate * 100)) if rate is not None else u'')
+
+
+def _subject_rows(subjects, now_text):
     rows = []
     for subject in subjects:
         latest = subject.get('latest') or {}
         counts = subject.get('counts') or {}
+        if latest:
+            newest = u'%s, started %s, ended %s' % (
+                _result_words(latest.get('result')), _when(latest.get('creation_time_utc'), now_text) or '-',
+                _shown_time(latest.get('end_time_utc')) or '-')
         rows.append([
             _badge(subject.get('verdict') or 'ok'),
             _h(KIND_TITLES.get(subject.get('kind'), subject.get('kind'))),
             _h(subject.get('name')),
             _h(subject.get('parent') or ''),
-            _h(subject.get('backup_server_name') or ''),
-            (_h(u'%s, ended %s' % (latest.get('result'), _shown_time(latest.get('end_time_utc')) or '-'))
-             if latest else u'<em>none in the window</em>'),
-            _h(_shown_time(subject.get('last_success_end_time_utc')) or '-'),
-            _h(u' / '.join('%d' % (counts.get(result) or 0) for result in ('Success', 'Warning', 'Failed'))),
+            _strip(subject, now_text),
+            _h(newest) if latest else u'<em>none in the window</em>',
+            _h(_when(subject.get('last_success_end_time_utc'), now_text) or '-'),
+            _h(u' / '.join('%d' % (counts.get(result) or 0) for result in RESULTS)),
         ])
     return rows
 
 
-_SUBJECT_HEADERS = ['Verdict', 'Kind', 'Name', 'Parent', 'Backup server', 'Newest finished session',
-                    'Last success ended (UTC)', 'Sessions S / W / F']
+_SUBJECT_HEADERS = ['Verdict', 'Kind', 'Name', 'Job or policy', 'Runs in the history (oldest to newest)',
+                    'Newest finished run (by start)', 'Last success ended', 'Runs in the window S / W / F / running']
+
+
+def _details(summary, body, open_=False):
+    """A folded section (open for problems): mail clients without <details> show it unfolded."""
+    return u'<details%s style="%s"><summary style="%s">%s</summary>%s</details>' % (
+        u' open' if open_ else u'', _style(margin='4px 0 12px 0'),
+        _style(cursor='pointer', font_size='14px', font_weight='bold', margin='6px 0'), summary, body)
+
+
+def _legend(report):
+    """Each verdict the page shows, explained in one line (registry.VERDICTS' meaning)."""
+    shown = [verdict for verdict in VERDICTS if any((subject.get('verdict') or 'ok') == verdict
+                                                    for subject in report.get('subjects') or [])]
+    if not shown:
+        return u''
+    items = u''.join(u'<li style="%s">%s %s</li>' % (_style(margin='2px 0'), _badge(verdict),
+                                                     _h(registry.VERDICTS[verdict].meaning or ''))
+                     for verdict in shown)
+    return u'<ul style="%s">%s</ul>' % (_style(list_style='none', padding='0', margin='4px 0 12px 0',
+                                               font_size='13px'), items)
+
+
+def _child_title(child):
+    """A VM under its job's or policy's incident on the page: its name, and its run's when EM names the run apart."""
+    vm, run = _text(child.get('subject')), _text(child.get('name'))
+    if vm and run and run != vm:
+        return u'VM %s (run %s)' % (vm, run)
+    return u'VM %s' % (vm or run)
+
+
+def _incident_rows(report):
+    rows = []
+    now_text = report.get('generated_at')
+    for item, children in incidents(report):
+        reason = _h(item.get('message')).replace('\n', '<br>')
+        if children:
+            reason += u'<ul style="%s">%s</ul>' % (_style(margin='4px 0 0 0', padding_left='18px'), u''.join(
+                u'<li>%s %s: %s</li>' % (_h(_child_title(child)), _result_badge(child.get('result')),
+                                         _h(child.get('message')))
+                for child in children))
+        when = _when(item.get('creation_time_utc'), now_text)
+        rows.append([_h(CHECK_TITLES.get(_check_of(item), _check_of(item))), _h(_incident_subject(item)),
+                     _h(item.get('name')) if item.get('kind') not in SUBJECT_KINDS else u'<em>no successful run</em>',
+                     _h(when or '-'), _result_badge(item.get('result')), reason])
+    return rows
+
+
+_INCIDENT_HEADERS = ['Check', 'Job, policy or VM', 'Run', 'Started', 'Result', 'Reason (and the VMs that failed with it)']
+
+
+def _trend_section(report):
+    """Per day of the history period, successes, warnings and failures per check: an inline SVG chart of stacked
+    bars (each bar with its numbers on hover) and the same numbers as a table, for mail clients that drop SVG."""
+    trend = report.get('trend') or {}
+    days = trend.get('days') or []
+    per_check = trend.get('checks') or {}
+    checks = [check for check in _checks(report) if check in per_check
+              and check not in (report.get('checks_not_in_use') or [])]
+    if not days or not checks:
+        return u''
+    results = [result for result in RESULTS if result != 'None']
+    out = [u'<h2 style="%s">Trend: finished runs per day in the last %s</h2>' % (_H2, _h(_age_words(report.get('history'))))]
+    for check in checks:
+        counts = per_check[check]
+        totals = [sum((counts.get(result) or [0] * len(days))[index] for result in results) for index in range(len(days))]
+        top = max(totals + [1])
+        width, height, bar_width = 40 * len(days) + 10, 120, 24
+        shapes = []
+        for index, day in enumerate(days):
+            y = height - 16
+            for result in results:
+                value = (counts.get(result) or [0] * len(days))[index]
+                if not value:
+                    continue
+                size = max(1, int(round(value * (height - 26) / float(top))))
+                y -= size
+                shapes.append(u'<rect class="bar" data-day="%s" data-result="%s" data-count="%d" x="%d" y="%d" '
+                              u'width="%d" height="%d" fill="%s"><title>%s</title></rect>' % (
+                                  _h(day), _h(result), value, 10 + 40 * index, y, bar_width, size,
+                                  registry.RESULTS[result].colour, _h(u'%s: %d %s' % (day, value, registry.RESULTS[result].words))))
+            shapes.append(u'<text x="%d" y="%d" font-size="10" fill="#57606a">%s</text>' % (
+                10 + 40 * index, height - 3, _h(day[5:])))
+        svg = (u'<svg role="img" width="%d" height="%d" viewBox="0 0 %d %d" '
+               u'aria-label="%s">%s</svg>') % (width, height, width, height,
+                                               _h(u'%s: runs per day' % CHECK_TITLES.get(check, check)), u''.join(shapes))
+        rows = [[_h(day)] + [_h((counts.get(result) or [0] * len(days))[index]) for result in results]
+                for index, day in enumerate(days)]
+        table = _table([u'Day (UTC)'] + [registry.RESULTS[result].words for result in results], rows,
+                       numeric=range(1, 1 + len(results)))
+        out.append(u'<h3 style="%s">%s</h3>' % (_style(font_size='15px', margin='12px 0 4px 0'),
+                                                _h(CHECK_TITLES.get(check, check))))
+        out.append(u'<table role="presentation" cellspacing="0" cellpadding="0" style="%s"><tr>'
+                   u'<td style="%s">%s</td><td style="%s">%s</td></tr></table>' % (
+                       _style(border_collapse='collapse'), _style(vertical_align='top', padding_right='16px'), svg,
+                       _style(vertical_align='top', min_width='260px'), _details(u'The numbers', table)))
+    return u''.join(out)
 
 
 def _page(title, body):
@@ -652,50 +930,90 @@ def _window_text(report):
     return u'%s to %s' % (_shown_time(window.get('from')) or 'the beginning', _shown_time(window.get('to')) or 'now')
 
 
+def _age_words(age):
+    """An age as the report gives it (``1w``, ``26h``) in words: "7 days", "26 hours"."""
+    text = _text(age)
+    units = {'s': ('second', 1), 'm': ('minute', 1), 'h': ('hour', 1), 'd': ('day', 1), 'w': ('day', 7)}
+    if len(text) > 1 and text[:-1].isdigit() and text[-1] in units:
+        word, factor = units[text[-1]]
+        amount = int(text[:-1]) * factor
+        return u'%d %s%s' % (amount, word, '' if amount == 1 else 's')
+    return text
+
+
+def _rule_text(report):
+    """What counts as a violation, in plain words."""
+    results = [_result_words(result) for result in report.get('fail_on') or ['Failed']]
+    judged = (u'each job, policy and VM is judged on its newest finished run' if report.get('judge') != 'every'
+              else u'every run of the window counts')
+    text = u'%s; a run that %s is a violation' % (judged, u' or '.join(
+        u'failed' if words == 'failed' else u'ended with %s' % words for words in results))
+    if report.get('max_age'):
+        text += u', and so is a scheduled job or policy without a successful run within %s' % _age_words(report['max_age'])
+    return text
+
+
 def _report_body(name, report, heading='h1'):
     violations = report.get('violations') or []
     recovered = report.get('recovered') or []
+    found = incidents(report)
     passed = bool(report.get('passed'))
-    headline = u'PASSED: no violation' if passed else u'FAILED: %d violation(s)' % len(violations)
+    headline = (u'PASSED: no violation' if passed else u'FAILED: %d incident(s) (%d failed or stale job(s), '
+                u'policy(ies) and VM(s))' % (len(found), len(violations)))
     shown = _h(name)
     if report.get('em') and report.get('em') != name:
         shown += u' (%s)' % _h(report['em'])
-    details = u'Enterprise Manager <strong>%s</strong> &middot; window %s (UTC) &middot; judge %s' % (
-        shown, _h(_window_text(report)), _h(report.get('judge') or '-'))
-    if report.get('fail_on'):
-        details += u' &middot; violations are results in %s' % _h(', '.join(report['fail_on']))
-    if report.get('max_age'):
-        details += u' or no success within %s' % _h(report['max_age'])
-    out = [u'<%s style="%s">Veeam compliance of %s: %s</%s>' % (
-        heading, _style(font_size='20px', margin='8px 0 10px 0'), _h(checked_text(report)), _h(name), heading)]
+    details = u'Enterprise Manager <strong>%s</strong> &middot; runs started %s (UTC) &middot; %s' % (
+        shown, _h(_window_text(report)), _h(_rule_text(report)))
     if report.get('checks_not_in_use'):
         details += u' &middot; not in use on this Enterprise Manager: %s' % _h(registry.titles(report['checks_not_in_use']))
+    out = [u'<%s style="%s">Veeam compliance of %s: %s</%s>' % (
+        heading, _style(font_size='20px', margin='8px 0 10px 0'), _h(checked_text(report)), _h(name), heading)]
     out.append(_banner(passed, _h(headline), details))
-    out.append(u'<h2 style="%s">Counts per check</h2>' % _H2)
-    out.append(_table(_CHECK_HEADERS, _check_rows(report), numeric=range(1, 14), groups=_CHECK_GROUPS))
-    out.append(u'<h2 style="%s">Violations (%d)</h2>' % (_H2, len(violations)))
-    if violations:
-        out.append(_table(_SESSION_HEADERS, _session_rows(violations)))
+    out.append(_legend(report))
+    out.append(u'<h2 style="%s">Incidents (%d)</h2>' % (_H2, len(found)))
+    if found:
+        out.append(u'<p style="%s">A VM that failed in a run of its job or policy that failed too is part of that '
+                   u'incident; the JSON and JUnit files keep one entry per job, policy and VM (%d).</p>' % (
+                       _MUTED, len(violations)))
+        out.append(_table(_INCIDENT_HEADERS, _incident_rows(report)))
     else:
         out.append(u'<p style="%s">None.</p>' % _MUTED)
-    out.append(u'<h2 style="%s">Recovered sessions (%d)</h2>' % (_H2, len(recovered)))
-    out.append(u'<p style="%s">Sessions with a result in fail_on that a newer finished session of the same job, '
-               u'policy or VM made good: not violations.</p>' % _MUTED)
-    if recovered:
-        out.append(_table(_SESSION_HEADERS, _session_rows(recovered)))
+    out.append(u'<h2 style="%s">Counts per check</h2>' % _H2)
+    out.append(_table(_CHECK_HEADERS, _check_rows(report), numeric=_CHECK_NUMERIC, groups=_CHECK_GROUPS))
+    # Sections of their own, one call each (a check judged from something else adds its section here).
+    out.append(_trend_section(report))
     out.append(_points_section(report))
     subjects = report.get('subjects')
     if subjects is not None:
+        ordered = _sorted_subjects(subjects)
+        problems = [subject for subject in ordered if (subject.get('verdict') or 'ok') in VIOLATING + ('no_sessions',)]
+        rest = [subject for subject in ordered if subject not in problems]
+        now_text = report.get('generated_at')
         out.append(u'<h2 style="%s">Jobs, policies and VMs (%d)</h2>' % (_H2, len(subjects)))
-        out.append(_table(_SUBJECT_HEADERS, _subject_rows(report), numeric=(7,)))
+        out.append(u'<p style="%s">Runs in the last %s for jobs and policies, in the window for VMs; hover a cell for '
+                   u'its time and result.</p>' % (_MUTED, _h(_age_words(report.get('history')) or 'period read')))
+        if problems:
+            out.append(_details(_h(u'Violations and subjects without runs (%d)' % len(problems)),
+                                _table(_SUBJECT_HEADERS, _subject_rows(problems, now_text), numeric=(7,)), open_=True))
+        if rest:
+            out.append(_details(_h(u'The others (%d)' % len(rest)),
+                                _table(_SUBJECT_HEADERS, _subject_rows(rest, now_text), numeric=(7,))))
+    out.append(u'<h2 style="%s">Recovered runs (%d)</h2>' % (_H2, len(recovered)))
+    out.append(u'<p style="%s">Runs that failed but that a newer run of the same job, policy or VM made good: not '
+               u'violations.</p>' % _MUTED)
+    if recovered:
+        out.append(_details(_h(u'Recovered runs (%d)' % len(recovered)),
+                            _table(_SESSION_HEADERS, _session_rows(recovered, calm=True))))
     return u''.join(out)
 
 
 def _footer(generated_at):
-    return u'<p style="%s">Generated %s UTC by the veeam.enterprise_manager session_compliance role. ' \
-           u'Times are UTC.</p>' % (_style(color='#57606a', font_size='12px', margin_top='24px',
-                                           border_top='1px solid #d0d7de', padding_top='8px'),
-                                    _h(_shown_time(generated_at) or 'at an unknown time'))
+    style = _style(color='#57606a', font_size='12px', margin_top='24px', border_top='1px solid #d0d7de',
+                   padding_top='8px')
+    return (u'<p style="%s">Generated %s UTC by the veeam.enterprise_manager session_compliance role. Times are UTC '
+            u'(offset +00:00); ages are counted from when the report was generated.</p>') % (
+        style, _h(_shown_time(generated_at) or 'at an unknown time'))
 
 
 def html_page(data, name=None):
@@ -710,8 +1028,9 @@ def html_page(data, name=None):
     failing = [name for name, report in pairs if not report.get('passed')]
     missing = data.get('missing') or []
     headline = (u'PASSED: %d Enterprise Manager(s), no violation' % len(pairs) if passed else
-                u'FAILED: %d of %d Enterprise Manager(s), %d violation(s)' % (
-                    len(failing) + len(missing), len(pairs) + len(missing), len(data.get('violations') or [])))
+                u'FAILED: %d of %d Enterprise Manager(s), %d incident(s) (%d violation(s))' % (
+                    len(failing) + len(missing), len(pairs) + len(missing),
+                    sum(len(incidents(report)) for dummy, report in pairs), len(data.get('violations') or [])))
     out = [u'<h1 style="%s">Veeam compliance: fleet of %d Enterprise Manager(s)</h1>' % (
         _style(font_size='20px', margin='8px 0 10px 0'), len(pairs) + len(missing))]
     out.append(_banner(passed, _h(headline), u'Generated %s UTC' % _h(_shown_time(data.get('generated_at')) or '-')))
@@ -720,7 +1039,10 @@ def html_page(data, name=None):
     for name, report in pairs:
         entry = (data.get('ems') or {}).get(name) or {}
         verdicts = entry.get('verdicts') or _verdict_counts(report)
-        rows.append([_h(name), _badge('ok' if report.get('passed') else 'failed'),
+        # Each EM's own page sits beside the fleet's (compliance_files writes both into one directory).
+        link = u'<a href="%s" style="%s">%s</a>' % (
+            _h(file_stem(_text(name)) + SUFFIXES['html']), _style(color='#0b62b8'), _h(name))
+        rows.append([link, _badge('ok' if report.get('passed') else 'failed'),
                      _h(len(report.get('violations') or [])), _h(len(report.get('recovered') or [])),
                      _h(u', '.join(u'%d %s' % (verdicts[verdict], verdict.replace('_', ' '))
                                    for verdict in VERDICTS if verdicts.get(verdict))) or u'-',
@@ -730,14 +1052,15 @@ def html_page(data, name=None):
                      u'-'])
     out.append(_table(['Enterprise Manager', 'Verdict', 'Violations', 'Recovered', 'Subjects', 'Window (UTC)',
                        'Generated (UTC)'], rows, numeric=(2, 3)))
-    out.append(u'<h2 style="%s">Violations by Enterprise Manager (%d)</h2>' % (_H2, len(data.get('violations') or [])))
+    out.append(u'<h2 style="%s">Incidents by Enterprise Manager (%d)</h2>' % (
+        _H2, sum(len(incidents(report)) for dummy, report in pairs)))
     any_violation = False
     for name, report in pairs:
         if report.get('violations'):
             any_violation = True
-            out.append(u'<h3 style="%s">%s: %d violation(s)</h3>' % (
-                _style(font_size='15px', margin='14px 0 4px 0'), _h(name), len(report['violations'])))
-            out.append(_table(_SESSION_HEADERS, _session_rows(report['violations'])))
+            out.append(u'<h3 style="%s">%s: %d incident(s)</h3>' % (
+                _style(font_size='15px', margin='14px 0 4px 0'), _h(name), len(incidents(report))))
+            out.append(_table(_INCIDENT_HEADERS, _incident_rows(report)))
     if not any_violation:
         out.append(u'<p style="%s">None.</p>' % _MUTED)
     recovered = data.get('recovered') or []
@@ -747,7 +1070,7 @@ def html_page(data, name=None):
     out.append(u'<h2 style="%s">Counts per Enterprise Manager and check</h2>' % _H2)
     for name, report in pairs:
         out.append(u'<h3 style="%s">%s</h3>' % (_style(font_size='15px', margin='14px 0 4px 0'), _h(name)))
-        out.append(_table(_CHECK_HEADERS, _check_rows(report), numeric=range(1, 14), groups=_CHECK_GROUPS))
+        out.append(_table(_CHECK_HEADERS, _check_rows(report), numeric=_CHECK_NUMERIC, groups=_CHECK_GROUPS))
     out.append(_footer(data.get('generated_at')))
     title = u'%s: Veeam compliance of %d Enterprise Manager(s)' % (
         'PASSED' if passed else 'FAILED', len(pairs) + len(missing))
@@ -938,6 +1261,13 @@ def prometheus_text(data, name=None):
                 metrics.add('subject_last_success_timestamp_seconds', 'When the newest successful session of the '
                             'job, policy or VM ended, in seconds since the epoch.', labels, last)
             _point_metrics(metrics, labels, subject)
+            if subject.get('success_rate') is not None:
+                metrics.add('subject_success_ratio', 'The share of the finished runs of the job, policy or VM in its '
+                            'history (up to 14) that succeeded, 0 to 1.', labels, subject['success_rate'])
+            runs = [run for run in subject.get('history') or [] if _epoch(run.get('creation_time_utc')) is not None]
+            if runs:
+                metrics.add('subject_last_run_timestamp_seconds', 'When the newest run of the job, policy or VM '
+                            'started, in seconds since the epoch.', labels, _epoch(runs[-1]['creation_time_utc']))
     return metrics.render()
 
 

@@ -27,6 +27,11 @@ description:
     before any file is written; links are never followed.
   - O(dir) is created with mode 0750 (narrowed by the umask) when it is missing; an existing directory keeps its
     mode and owner.
+  - With O(show=true), a report that did not pass is also printed in the terminal as one block of plain text
+    (through Ansible's display, not as a task result, so no callback quotes it or doubles its backslashes); for one
+    Enterprise Manager a line per incident grouped by check, the VMs that failed with their job or policy on lines
+    under it; for a fleet a line per Enterprise Manager. Escape sequences, control characters and bidi controls from
+    Enterprise Manager's text are removed. O(dir) may then be unset to print without writing files.
   - Runs on the controller and talks to nothing else.
 author:
   - Veeam Enterprise Manager maintainers (@veeam-enterprise-manager)
@@ -38,9 +43,14 @@ options:
     required: true
   dir:
     description:
-      - The directory on the controller to write into.
+      - The directory on the controller to write into. Unset, no file is written (with O(show=true) only).
     type: path
-    required: true
+  show:
+    description:
+      - Whether to print the failure block of a report (or fleet) that did not pass in the terminal, and return it as
+        RV(block).
+    type: bool
+    default: false
   name:
     description:
       - The name of the Enterprise Manager, in the file names and inside the files. Required for a report; not
@@ -91,7 +101,23 @@ directory_created:
   type: bool
 mode:
   description: The mode the files were given, in octal.
-  returned: success
+  returned: when files were written
   type: str
   sample: '0640'
+block:
+  description: The failure block printed, as text (empty when the report passed).
+  returned: when O(show=true)
+  type: str
+  sample: "Enterprise Manager em01: FAILED, 1 incident(s) (2 failed or stale job(s), policy(ies) and VM(s) counted one by one):"
+summary:
+  description:
+    - One short line for a failure message, such as C(Enterprise Manager em01 did not pass, 3 incident(s) - listed
+      above.), EM's text made printable; empty when the report passed.
+  returned: when O(show=true)
+  type: str
+incidents:
+  description: How many incidents the report (or every report of the fleet) has.
+  returned: when O(show=true)
+  type: int
+  sample: 1
 '''

@@ -131,6 +131,14 @@ options:
       - How many items to ask for per query page.
     type: int
     default: 500
+  history:
+    description:
+      - How far back the history of each job and policy reaches (its newest runs, up to 14, and the trend per day in
+        the report), an age such as V(7d) or V(14d). Read in the same queries as the window (the queries reach back
+        further), never with another logon; see the performance guide for what each depth costs.
+      - VMs show the runs of the lookback window.
+    type: str
+    default: 7d
 '''
 
 EXAMPLES = r'''
@@ -316,6 +324,16 @@ report:
           description: Its sessions created in the window, per result.
           type: dict
           sample: {Success: 3, Warning: 0, Failed: 1, 'None': 0}
+        history:
+          description:
+            - Its newest runs in the history period (O(history); for a VM, the window), up to 14, oldest first, each
+              with C(result), C(finished), C(creation_time_utc) and C(end_time_utc).
+          type: list
+          elements: dict
+        success_rate:
+          description: The share of the finished runs of RV(report.subjects[].history) that succeeded, or V(null).
+          type: float
+          sample: 0.75
         newest_point:
           description: For the checks judged from points, the VM's newest point (C(id), C(name), C(creation_time_utc),
             C(point_type)); absent for the other checks.
@@ -346,8 +364,23 @@ report:
       description: How many subjects got each verdict.
       type: dict
       sample: {ok: 10, failed: 1, recovered: 3, stale: 1, no_sessions: 0, disabled: 1}
+    history:
+      description: The history period, as an age.
+      type: str
+      sample: 1w
+    history_from:
+      description: The start of the history period, UTC ISO 8601.
+      type: str
+    trend:
+      description:
+        - C(days), the UTC dates of the history period, and C(checks), per check the finished sessions per day and
+          result (C(Success), C(Warning), C(Failed), each a list of counts, one per day).
+      type: dict
     lines:
-      description: The violations as readable lines, the count first; empty when there are none.
+      description:
+        - The violations as people read them, the count of incidents first, then per check its title and a line per
+          incident; a VM that failed in a failed run of its job or policy is on a line under it (one incident). Empty
+          when there are none.
       type: list
       elements: str
 '''

@@ -3,11 +3,13 @@
 import datetime
 import json
 import os
+import re
 import shutil
 
 import pytest
 
 import report_checks as checks
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _reports
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils._untrusted import inert, printable
 from conftest import utc_iso
 
@@ -123,26 +125,48 @@ def test_three_ems_give_three_reports_a_fleet_roll_up_and_stats_keyed_per_em(
             'passed': reports[name]['passed'], 'violation_count': len(reports[name]['violations']),
             'totals': reports[name]['totals'], 'violations': [inert(printable(line)) for line in reports[name]['lines'][1:]]}
 
-    # The failure message groups the violations by EM.
-    assert '2 of 3 Enterprise Manager(s) did not pass (%d violation(s) in all)' % fleet['violation_count'] in run.stdout
+    # One block per EM as plain text, one for the fleet (a line per EM), and one short failure per EM.
+    assert 'Fleet of 3 Enterprise Manager(s): 2 did not pass, %d incident(s) in all' % sum(
+        len(_reports.incidents(reports[name])) for name in names) in run.stdout, run
+    shown = run.stdout.splitlines()
     failures = {}
-    for line in run.stdout.splitlines():
+    for line in shown:
         for name in names:
             prefix = 'fatal: [%s]: FAILED! => ' % name
             if line.startswith(prefix):
                 failures[name] = json.loads(line[len(prefix):])['msg']
     assert sorted(failures) == ['em-a', 'em-b'], run
     for name in ('em-a', 'em-b'):
-        lines = reports[name]['lines']
-        assert failures[name] == ['%s: %s' % (name, lines[0])] + ['  ' + line for line in lines[1:]]
-    assert 'em-c:' not in run.stdout.split('PLAY RECAP')[0].split('grouped by EM')[-1]
+        assert failures[name].startswith('Enterprise Manager %s did not pass, %d incident(s): listed above.' % (
+            name, len(_reports.incidents(reports[name])))), failures[name]
+        block = _reports.terminal_block(reports[name], name).splitlines()
+        start = shown.index(block[0])
+        assert shown[start:start + len(block)] == block
+    assert 'Enterprise Manager em-c: FAILED' not in run.stdout
+
+    # Each EM's page shows its history strips and its trend chart; the chart's bars are the per-day counts.
+    for name in ('em-a', 'em-b'):
+        path = os.path.join(outputs, 'fleet', name + '.html')
+        checks.html_file(path)
+        dom = browser.dump_dom(path)
+        assert dom.count('class="run"') == sum(len(subject['history']) for subject in reports[name]['subjects'])
+        trend = reports[name]['trend']
+        bars = re.findall(r'<rect class="bar" data-day="([^"]+)" data-result="([^"]+)" data-count="([0-9]+)"', dom)
+        expected = [(day, result, str(counts[result][index])) for check, counts in trend['checks'].items()
+                    if check in reports[name]['checks_run'] for index, day in enumerate(trend['days'])
+                    for result in ('Success', 'Warning', 'Failed') if counts[result][index]]
+        assert sorted(bars) == sorted(expected) and bars
+        assert 'FAILED: %d incident(s)' % len(_reports.incidents(reports[name])) in checks.rendered_text(dom)
 
     # The fleet page parses, and Chromium shows the verdict, every EM and every violation.
     path = os.path.join(outputs, 'fleet', 'fleet.html')
     checks.html_file(path)
     dom = browser.dump_dom(path)
-    text = checks.check_rendered(dom, '2 of 3 Enterprise Manager(s), %d violation(s)' % fleet['violation_count'],
-                                 [reports[name] for name in names])
+    headline = '2 of 3 Enterprise Manager(s), %d incident(s) (%d violation(s))' % (
+        sum(len(_reports.incidents(reports[name])) for name in names), fleet['violation_count'])
+    text = checks.check_rendered(dom, headline, [reports[name] for name in names])
     for name in names:
         assert checks.squeeze(name) in text
+        # The fleet links to each EM's page, written beside it.
+        assert 'href="%s.html"' % name in dom and os.path.exists(os.path.join(outputs, 'fleet', name + '.html'))
     browser.screenshot(path, os.path.join(outputs, 'fleet.png'), size='1280,3000')

@@ -9,6 +9,7 @@ import shutil
 import pytest
 
 import report_checks as checks
+from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _reports as reports
 from ansible_collections.veeam.enterprise_manager.plugins.module_utils._untrusted import inert, printable
 from conftest import FIXTURES, load_fixture
 
@@ -34,8 +35,14 @@ def test_default_formats_are_written_and_the_run_fails_with_the_violations(run_p
     assert run.files() == [EM + '.html', EM + '.json', EM + '.junit.xml'], run
     with open(run.path(EM + '.json'), encoding='utf-8') as handle:
         assert json.load(handle) == load_fixture('em01_every_verdict.json')
-    # One EM in the play: the failure message is the report's lines, as before; no fleet.
-    assert '4 violation(s) (judge latest' in run.stdout
+    # One EM in the play: its block, a line per incident as plain text, then one short failure; no fleet.
+    block = reports.terminal_block(report, EM).splitlines()
+    assert block[0] == 'Enterprise Manager %s: FAILED, 4 incident(s) (4 failed or stale job(s), policy(ies) and ' \
+        'VM(s) counted one by one):' % EM
+    shown = run.stdout.splitlines()
+    start = shown.index(block[0])
+    assert shown[start:start + len(block)] == block, run
+    assert '"msg": "Enterprise Manager %s did not pass, 4 incident(s): listed above.' % EM in run.stdout
     assert 'Enterprise Manager(s) did not pass' not in run.stdout
     stats = run.custom_stats
     assert stats == {'session_compliance': {EM: {
@@ -95,9 +102,9 @@ def test_html_parses_and_chromium_shows_the_verdict_and_every_violation(run_play
     dom = browser.dump_dom(kept)
     with open(os.path.join(outputs, EM + '.dom.html'), 'w', encoding='utf-8') as handle:
         handle.write(dom)
-    text = checks.check_rendered(dom, 'FAILED: 4 violation(s)', [report])
+    text = checks.check_rendered(dom, 'FAILED: 4 incident(s)', [report])
     # The verdict comes first, and names from EM are shown as text, never as markup.
-    assert text.index(checks.squeeze('FAILED: 4 violation(s)')) < text.index(checks.squeeze('Counts per check'))
+    assert text.index(checks.squeeze('FAILED: 4 incident(s)')) < text.index(checks.squeeze('Counts per check'))
     assert checks.squeeze("Legacy {{ lookup('env', 'HOME') }}") in text
     assert '<primary>' not in dom.replace('&lt;primary&gt;', '')
     png = browser.screenshot(kept, os.path.join(outputs, EM + '.png'))
@@ -134,7 +141,7 @@ def test_a_fleet_lists_the_host_whose_run_failed_before_its_report(run_playbook,
         fleet = json.load(handle)
     assert (fleet['passed'], fleet['em_count'], fleet['missing']) == (False, 2, ['em03'])
     assert sorted(fleet['reports']) == [EM, 'em02.example.org']
-    assert fleet['lines'][0] == '2 of 3 Enterprise Manager(s) did not pass (4 violation(s) in all):'
+    assert fleet['lines'][0] == '2 of 3 Enterprise Manager(s) did not pass (4 incident(s) in all):'
     assert fleet['lines'][-1].startswith('em03: no report')
     assert sorted(run.custom_stats['session_compliance']) == [EM, 'em02.example.org']
     reports = [dict(load_fixture('em01_every_verdict.json'), _name=EM),

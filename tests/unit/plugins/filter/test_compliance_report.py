@@ -59,11 +59,13 @@ def test_a_failure_without_message_is_explained_by_its_task_sessions():
     assert report['passed'] is False
     assert report['violations'] == [{
         'kind': 'cdp_replica_session', 'id': '6b872a71-51e8-437a-8d45-5c6494b92f3f', 'name': 'CDP Policy 1@2026-11-20T01:00:00.000000Z',
-        'parent': 'CDP Policy 1', 'result': 'Failed', 'state': 'Stopped', 'creation_time_utc': '2026-11-20T01:00:00.000000Z',
-        'message': 'Failed sql02: Disk full'}]
-    assert report['lines'][0] == '1 violation(s) (judge every; result in Failed):'
-    assert report['lines'][1] == ('cdp_replica_session | CDP Policy 1 | CDP Policy 1@2026-11-20T01:00:00.000000Z | '
-                                  '2026-11-20T01:00:00.000000Z | Failed: Failed sql02: Disk full')
+        'parent': 'CDP Policy 1', 'subject': 'CDP Policy 1', 'result': 'Failed', 'state': 'Stopped',
+        'creation_time_utc': '2026-11-20T01:00:00.000000Z', 'message': 'Failed sql02: Disk full',
+        'uid': CDP_UID}]
+    assert report['lines'][0] == '1 incident(s) (1 failed or stale job(s), policy(ies) and VM(s) counted one by one):'
+    assert report['lines'][1] == 'CDP policies:' and len(report['lines']) == 3
+    assert report['lines'][2].startswith('  CDP policy CDP Policy 1: failed at 2026-11-20 01:00:00 UTC (')
+    assert report['lines'][2].endswith(' ago): Failed sql02: Disk full')
 
 
 def test_own_message_wins_and_violations_are_newest_first():
@@ -75,7 +77,7 @@ def test_own_message_wins_and_violations_are_newest_first():
     assert [v['kind'] for v in report['violations']] == ['replica_session', 'cdp_replica_session']
     assert report['violations'][1]['message'] == 'Own reason'
     assert report['violations'][0]['message'] == 'Enterprise Manager gives no reason'
-    assert report['lines'][0] == '2 violation(s) (judge every; result in Failed, Warning):'
+    assert report['lines'][0].startswith('2 incident(s) (2 failed or stale')
 
 
 def test_task_session_parent_comes_from_its_session_name():

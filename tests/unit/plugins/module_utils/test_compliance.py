@@ -109,10 +109,12 @@ def test_newest_finished_failure_with_a_newer_running_session_is_failed():
     assert entry['counts'] == {'Success': 1, 'Warning': 0, 'Failed': 1, 'None': 1}
     assert result['violations'] == [{
         'kind': 'replica_session', 'id': failed['id'], 'name': failed['name'], 'parent': 'Replication Job 1',
-        'result': 'Failed', 'state': 'Stopped', 'creation_time_utc': failed['creation_time_utc'], 'message': 'Disk full'}]
-    assert result['lines'][0] == '1 violation(s) (judge latest; result in Failed):'
-    assert result['lines'][1].startswith('replica_session | Replication Job 1 | ')
-    assert result['lines'][1].endswith('| Failed: Disk full')
+        'subject': 'Replication Job 1', 'result': 'Failed', 'state': 'Stopped',
+        'creation_time_utc': failed['creation_time_utc'], 'message': 'Disk full', 'uid': failed['uid']}]
+    assert result['lines'] == [
+        '1 incident(s) (1 failed or stale job(s), policy(ies) and VM(s) counted one by one):',
+        'Replication jobs:',
+        '  Replication job Replication Job 1: failed at 2026-11-20 10:00:00 UTC (2 h ago): Disk full']
 
 
 def test_every_counts_each_failure_where_latest_sees_a_recovery():
@@ -123,7 +125,7 @@ def test_every_counts_each_failure_where_latest_sees_a_recovery():
     assert every['passed'] is False and len(every['violations']) == 2
     assert every['recovered'] == []
     assert subject(every, 'Replication Job 1')['verdict'] == 'failed'
-    assert every['judge'] == 'every' and every['lines'][0].startswith('2 violation(s) (judge every;')
+    assert every['judge'] == 'every' and every['lines'][0].startswith('2 incident(s) (2 failed or stale')
 
 
 @pytest.mark.parametrize('fail_on, verdict', [(['Failed'], 'ok'), (['Failed', 'Warning'], 'failed')])
@@ -181,7 +183,7 @@ def test_stale_when_the_last_success_is_older_than_max_age():
     assert result['violations'] == [{
         'kind': 'replica_job', 'id': JOB_UID.rsplit(':', 1)[-1], 'name': 'Replication Job 1',
         'parent': 'Replication Job 1', 'result': 'Stale', 'state': None, 'creation_time_utc': at(-40),
-        'message': 'no successful session within max_age 26h; the last one ended 2026-11-18T21:00:00Z (39 h ago)'}]
+        'message': 'no successful run within 26 hours; the last one ended 2026-11-18 21:00:00 UTC (39 h ago)'}]
 
 
 def test_stale_without_any_success_in_the_period_read():
@@ -193,7 +195,10 @@ def test_stale_without_any_success_in_the_period_read():
     assert subject(result, 'Replication Job 1')['verdict'] == 'stale'
     assert result['violations'][0]['creation_time_utc'] is None
     assert result['violations'][0]['message'] == (
-        'no successful session within max_age 26h; none in the period read (since 2026-11-19T10:00:00Z)')
+        'no successful run within 26 hours, nor since 2026-11-13 12:00:00 UTC (as far back as was read)')
+    # The period read is the longest of the window, max_age and the history (7 days by default).
+    result = report({'jobs': [job()]}, max_age='26h', history='1d')
+    assert result['violations'][0]['message'].endswith('since 2026-11-19 10:00:00 UTC (as far back as was read)')
 
 
 def test_without_max_age_nothing_is_stale():
@@ -302,15 +307,15 @@ def test_no_data_is_not_health():
 
 def test_the_report_keys():
     result = report({'jobs': [job()], 'replica_sessions': [run(-1, 'Success')]})
-    assert sorted(result) == ['checks_not_in_use', 'checks_run', 'em', 'excluded', 'fail_on', 'generated_at', 'judge',
-                              'lines', 'max_age', 'passed', 'recovered', 'subjects', 'totals', 'verdicts', 'violations',
-                              'window']
+    assert sorted(result) == ['checks_not_in_use', 'checks_run', 'em', 'excluded', 'fail_on', 'generated_at',
+                              'history', 'history_from', 'judge', 'lines', 'max_age', 'passed', 'recovered', 'subjects',
+                              'totals', 'trend', 'verdicts', 'violations', 'window']
     assert result['checks_run'] == ['replica_sessions'] and result['checks_not_in_use'] == []
     assert result['verdicts'] == {'ok': 1, 'failed': 0, 'recovered': 0, 'stale': 0, 'no_sessions': 0, 'disabled': 0}
     assert result['em'] == 'em.example.com' and result['generated_at'] == '2026-11-20T12:00:00Z'
     entry = result['subjects'][0]
-    assert sorted(entry) == ['backup_server_name', 'check', 'counts', 'id', 'kind', 'last_success_end_time_utc',
-                             'latest', 'name', 'parent', 'verdict']
+    assert sorted(entry) == ['backup_server_name', 'check', 'counts', 'history', 'id', 'kind',
+                             'last_success_end_time_utc', 'latest', 'name', 'parent', 'success_rate', 'verdict']
     assert sorted(entry['latest']) == ['creation_time_utc', 'end_time_utc', 'id', 'name', 'result', 'state']
 
 
@@ -333,11 +338,16 @@ def test_options_are_checked_naming_the_option(params, message):
         compliance.Options.from_params(params, prefix='session_compliance_', now=NOW)
 
 
-def test_read_period_is_the_longer_of_lookback_and_max_age():
-    options = compliance.Options.from_params({'lookback': '24h', 'max_age': '3d'}, now=NOW)
+def test_read_period_is_the_longer_of_lookback_max_age_and_history():
+    options = compliance.Options.from_params({'lookback': '24h', 'max_age': '3d', 'history': '1d'}, now=NOW)
     assert options.read_from == NOW - datetime.timedelta(days=3)
-    options = compliance.Options.from_params({'lookback': '7d', 'max_age': '26h'}, now=NOW)
+    options = compliance.Options.from_params({'lookback': '7d', 'max_age': '26h', 'history': '2d'}, now=NOW)
     assert options.read_from == NOW - datetime.timedelta(days=7)
+    options = compliance.Options.from_params({'lookback': '24h', 'max_age': '26h'}, now=NOW)
+    assert options.history == datetime.timedelta(days=7) and options.read_from == NOW - datetime.timedelta(days=7)
+    assert options.jobs_from == NOW - datetime.timedelta(days=7)
+    with pytest.raises(ValueError, match="^session_compliance_history: 'a week' is not an age"):
+        compliance.Options.from_params({'history': 'a week'}, prefix='session_compliance_', now=NOW)
     assert compliance.Options.from_params({'max_age': 'none'}, now=NOW).max_age is None
 
 
@@ -413,10 +423,10 @@ def test_backup_failure_without_message_is_explained_vm_by_vm_failed_first():
     assert result['passed'] is False and subject(result, 'Backup Job 1')['verdict'] == 'failed'
     assert result['violations'] == [{
         'kind': 'backup_session', 'id': failed['id'], 'name': failed['name'], 'parent': 'Backup Job 1',
-        'result': 'Failed', 'state': 'Stopped', 'creation_time_utc': at(-2),
-        'message': 'Failed sql02: Snapshot failed; Warning web01: Changed block tracking reset'}]
-    assert result['lines'][1] == ('backup_session | Backup Job 1 | %s | %s | Failed: Failed sql02: Snapshot failed; '
-                                  'Warning web01: Changed block tracking reset' % (failed['name'], at(-2)))
+        'subject': 'Backup Job 1', 'result': 'Failed', 'state': 'Stopped', 'creation_time_utc': at(-2),
+        'message': 'Failed sql02: Snapshot failed; Warning web01: Changed block tracking reset', 'uid': failed['uid']}]
+    assert result['lines'][2] == ('  Backup job Backup Job 1: failed at 2026-11-20 10:00:00 UTC (2 h ago): '
+                                  'Failed sql02: Snapshot failed; Warning web01: Changed block tracking reset')
 
 
 def test_stale_backup_job_by_max_age_and_deleted_or_disabled_jobs():
@@ -433,7 +443,7 @@ def test_stale_backup_job_by_max_age_and_deleted_or_disabled_jobs():
     assert result['violations'] == [{
         'kind': 'backup_job', 'id': BACKUP_UID.rsplit(':', 1)[-1], 'name': 'Backup Job 1', 'parent': 'Backup Job 1',
         'result': 'Stale', 'state': None, 'creation_time_utc': at(-40),
-        'message': 'no successful session within max_age 26h; the last one ended 2026-11-18T21:00:00Z (39 h ago)'}]
+        'message': 'no successful run within 26 hours; the last one ended 2026-11-18 21:00:00 UTC (39 h ago)'}]
 
 
 def test_a_replica_job_in_the_backup_job_list_is_not_a_backup_subject():
@@ -461,3 +471,37 @@ def test_a_failing_vm_of_a_backup_job_is_a_failed_subject_named_after_its_job():
     assert [entry['kind'] for entry in result['subjects']] == ['backup_job_vm', 'backup_job_vm']
     assert result['totals'] == {'backup_task_sessions': {'Success': 1, 'Warning': 0, 'Failed': 1, 'None': 0,
                                                          'total': 2}}
+
+
+# ------------------------------------------------------------------------------------------ history and trend
+
+def test_history_shows_the_newest_runs_in_order_with_their_success_rate():
+    results = ['Success', 'Failed', 'Warning', 'Success', 'Failed', 'Success']
+    sessions = [run(-24 * 6 + 28 * index, result) for index, result in enumerate(results)] + [run(-0.5, None)]
+    result = report({'jobs': [job()], 'replica_sessions': sessions})
+    entry = subject(result, 'Replication Job 1')
+    assert [item['result'] for item in entry['history']] == results + ['None']
+    assert [item['finished'] for item in entry['history']] == [True] * 6 + [False]
+    assert entry['success_rate'] == 0.5
+    # The window's counts and the verdict are the lookback window's only (24h): the history does not widen them.
+    assert result['totals']['replica_sessions']['total'] == 2
+    # A session older than the history period is not shown; at most 14 runs are.
+    old = [run(-24 * 8, 'Failed')] + [run(-100 + 5 * index, 'Success') for index in range(16)]
+    entry = subject(report({'jobs': [job()], 'replica_sessions': old}), 'Replication Job 1')
+    assert len(entry['history']) == 14 and set(item['result'] for item in entry['history']) == {'Success'}
+    assert entry['history'][-1]['creation_time_utc'] == at(-100 + 5 * 15) and entry['success_rate'] == 1.0
+    assert subject(report({'jobs': [job()]}), 'Replication Job 1')['success_rate'] is None
+
+
+def test_trend_counts_finished_sessions_per_day_and_result():
+    sessions = [run(-24 * 6 - 11, 'Success'), run(-24 * 6 - 10, 'Failed'), run(-30, 'Warning'), run(-2, 'Success'),
+                run(-1, 'Success'), run(-0.5, None), run(-24 * 9, 'Failed')]
+    result = report({'jobs': [job()], 'replica_sessions': sessions}, history='7d')
+    trend = result['trend']
+    assert trend['days'] == ['2026-11-13', '2026-11-14', '2026-11-15', '2026-11-16', '2026-11-17', '2026-11-18',
+                             '2026-11-19', '2026-11-20']
+    counts = trend['checks']['replica_sessions']
+    assert counts['Success'] == [0, 1, 0, 0, 0, 0, 0, 2]
+    assert counts['Failed'] == [0, 1, 0, 0, 0, 0, 0, 0]
+    assert counts['Warning'] == [0, 0, 0, 0, 0, 0, 1, 0]
+    assert result['history'] == '1w' and result['history_from'] == '2026-11-13T12:00:00Z'

@@ -64,7 +64,7 @@ def test_the_point_resources_follow_the_reference_pages():
     (5 * 86400 + 3600, '5 days 1 hour'), (-5, '0 minutes'),
 ])
 def test_ages_read_as_people_say_them(seconds, words):
-    assert compliance.duration_words(seconds) == words
+    assert reports.duration_words(seconds) == words
 
 
 @pytest.mark.parametrize('item, parent', [
@@ -96,9 +96,11 @@ def test_newest_point_within_the_default_rpo_is_ok_else_stale_with_a_reason():
     assert [item['message'] for item in report['violations']] == ['newest restore point 3 days 4 hours ago, RPO 26 hours']
     assert report['violations'][0]['kind'] == 'restore_point_vm' and report['violations'][0]['result'] == 'Stale'
     assert report['totals']['vm_restore_points'] == {'Success': 4, 'Warning': 0, 'Failed': 0, 'None': 0, 'total': 4}
-    assert report['lines'][0] == ('1 violation(s) (judge latest; result in Failed, or a VM whose newest point is older '
-                                  'than its RPO):')
-    assert report['lines'][1].startswith('restore_point_vm | Backup Job 1 | old | ')
+    # The block people read: one incident, under the check's title, naming the VM, its backup and the reason.
+    assert report['lines'][0].startswith('1 incident(s)')
+    assert report['lines'][1].endswith(':') and 'restore point' in report['lines'][1].lower()
+    assert 'old' in report['lines'][2] and 'Backup Job 1' in report['lines'][2]
+    assert 'newest restore point 3 days 4 hours ago, RPO 26 hours' in report['lines'][2]
 
 
 def test_the_rpo_is_the_vm_override_then_the_parent_override_then_max_age_then_the_default():

@@ -151,8 +151,8 @@ def test_html_puts_the_verdict_first_and_escapes_every_name(failing):
     page, shown = parse(text)
     assert not set(page.tags) & {'script', 'img', 'link', 'iframe', 'object', 'style'}
     assert all('://' not in (value or '') for dummy, value in page.attributes)
-    assert shown.index('FAILED: 4 violation(s)') < shown.index('Counts per check') < shown.index('Violations (4)') \
-        < shown.index('Recovered sessions (2)') < shown.index('Jobs, policies and VMs (11)')
+    assert shown.index('FAILED: 4 incident(s) (4 failed or stale') < shown.index('Incidents (4)') \
+        < shown.index('Counts per check') < shown.index('Jobs, policies and VMs (11)') < shown.index('Recovered runs (2)')
     assert 'em01.example.com' in shown and '2026-11-19 12:00:00 to 2026-11-20 12:00:00' in shown
     assert 'Generated 2026-11-20 12:00:00 UTC' in shown
     for violation in failing['violations'] + failing['recovered']:
@@ -168,7 +168,7 @@ def test_html_of_a_passing_report_and_a_named_em(passing):
     page, shown = parse(reports.html_page(passing, name='branch-em'))
     assert shown.index('PASSED: no violation') < shown.index('Counts per check')
     assert 'Enterprise Manager branch-em (em02.example.org)' in shown
-    assert 'Violations (0) None.' in shown
+    assert 'Incidents (0) None.' in shown
 
 
 # ------------------------------------------------------------------------------------------ Prometheus
@@ -251,7 +251,7 @@ def test_fleet_rolls_up_and_groups_the_failure_by_em(failing, passing):
     assert fleet['ems']['em01.example.com']['verdicts'] == {
         'failed': 3, 'stale': 1, 'recovered': 2, 'no_sessions': 1, 'disabled': 1, 'ok': 3}
     assert set(item['em'] for item in fleet['violations']) == {'em01.example.com'}
-    assert fleet['lines'][0] == '2 of 3 Enterprise Manager(s) did not pass (4 violation(s) in all):'
+    assert fleet['lines'][0] == '2 of 3 Enterprise Manager(s) did not pass (4 incident(s) in all):'
     assert fleet['lines'][1].startswith('em01.example.com: 4 violation(s) (judge latest')
     assert fleet['lines'][2].startswith('  cdp_replica_task_session | CDP SQL Tier-1 |')
     assert fleet['lines'][-1].startswith('em03: no report')
@@ -259,7 +259,7 @@ def test_fleet_rolls_up_and_groups_the_failure_by_em(failing, passing):
     assert (junit.get('tests'), junit.get('failures'), junit.get('errors')) == ('14', '4', '1')
     assert len(junit.findall('testsuite')) == 3 + 1 + 1
     page, shown = parse(reports.html_page(fleet))
-    assert shown.index('FAILED: 2 of 3 Enterprise Manager(s), 4 violation(s)') < shown.index('em02.example.org')
+    assert shown.index('FAILED: 2 of 3 Enterprise Manager(s), 4 incident(s) (4 violation(s))') < shown.index('em02.example.org')
     assert 'no report: the run failed for this EM' in shown
     assert 'em="em02.example.org"' in reports.prometheus_text(fleet)
 
@@ -324,8 +324,8 @@ def test_reports_of_the_compliance_engine_render_with_every_entry_on_its_subject
     disabled = sum(1 for subject in report['subjects'] if subject['verdict'] == 'disabled')
     assert int(root.get('skipped')) == disabled + markers
     page, shown = parse(reports.html_page(report))
-    assert 'Veeam compliance of %s: 127.0.0.1 FAILED: %d violation(s)' % (
-        reports.checked_text(report), len(report['violations'])) in shown
+    assert 'Veeam compliance of %s: 127.0.0.1 FAILED: %d incident(s) (%d failed or stale' % (
+        reports.checked_text(report), len(reports.incidents(report)), len(report['violations'])) in shown
     samples = samples_of(reports.prometheus_text(report))
     verdicts = [(labels['name'], labels['parent'], labels['verdict']) for metric, labels, value in samples
                 if metric.endswith('subject_verdict') and value == 1]
@@ -382,3 +382,111 @@ def test_html_never_holds_bidi_controls_or_control_characters(failing):
     page, shown = parse(text)
     assert u'vm<br>name exe.gpj red iso' in text
     assert u'job' in shown
+
+
+# ------------------------------------------------------------------------------------------ terminal block
+
+def test_the_terminal_block_is_plain_text_one_line_per_incident_vms_under_their_job():
+    report = {
+        'passed': False, 'em': 'em01', 'generated_at': '2026-11-20T12:00:00Z', 'violations': [
+            {'kind': 'backup_session', 'id': 'j1', 'uid': 'urn:j1', 'name': 'SQL@x', 'parent': 'SQL', 'subject': 'SQL',
+             'result': 'Failed', 'creation_time_utc': '2026-11-20T09:00:00Z', 'message': u'Failed TECH\\sql: disk \x1b[31mfull'},
+            {'kind': 'backup_task_session', 'id': 't1', 'uid': 'urn:t1', 'name': u'TECH\\sql', 'parent': 'SQL',
+             'subject': u'TECH\\sql', 'parent_session_uid': 'urn:j1', 'result': 'Failed',
+             'creation_time_utc': '2026-11-20T09:01:00Z', 'message': u'disk \u202efull'},
+            {'kind': 'cdp_replica_task_session', 'id': 't2', 'uid': 'urn:t2', 'name': 'vm1', 'parent': 'Pol',
+             'subject': 'vm1', 'parent_session_uid': 'urn:other', 'result': 'Warning',
+             'creation_time_utc': '2026-11-18T09:00:00Z', 'message': 'lag'},
+        ]}
+    assert len(reports.incidents(report)) == 2
+    lines = reports.incident_lines(report)
+    assert lines == [
+        '2 incident(s) (3 failed or stale job(s), policy(ies) and VM(s) counted one by one):',
+        'Backup jobs:',
+        u'  Backup job SQL: failed at 2026-11-20 09:00:00 UTC (3 h ago): Failed TECH\\sql: disk full',
+        u'    VM TECH\\sql: failed: disk full',
+        'VMs of CDP policies:',
+        '  VM vm1 of CDP policy Pol: warning at 2026-11-18 09:00:00 UTC (51 h ago): lag']
+    block = reports.terminal_block(report, 'em01')
+    assert block.splitlines() == ['Enterprise Manager em01: FAILED, ' + lines[0]] + ['  ' + line for line in lines[1:]]
+    assert '\\\\' not in block and '\x1b' not in block and u'\u202e' not in block
+    assert reports.failure_summary(report, 'em01') == 'Enterprise Manager em01 did not pass, 2 incident(s): listed above.'
+    fleet = reports.fleet({'em01': report, 'em02': {'passed': True, 'violations': []}}, missing=['em03'])
+    assert reports.terminal_block(fleet).splitlines() == [
+        'Fleet of 3 Enterprise Manager(s): 2 did not pass, 2 incident(s) in all',
+        '  em01: FAILED, 2 incident(s) (listed in its own block)', '  em02: passed',
+        '  em03: FAILED, no report (the run failed before its report was built)']
+
+
+# ------------------------------------------------------------------------------------------ history and trend
+
+def _engine_report(results):
+    """A report of the compliance engine for one replication job whose runs had ``results``, oldest first, a day
+    apart, the newest 2 hours before the report; and a running session."""
+    import datetime
+    from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _compliance as compliance
+    now = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.timezone.utc)
+    sessions = []
+    for index, result in enumerate(results + [None]):
+        start = now - datetime.timedelta(hours=2 + 24 * (len(results) - 1 - index)) if result else now
+        start -= datetime.timedelta(minutes=30) if result is None else datetime.timedelta(0)
+        sessions.append({'id': 's%d' % index, 'uid': 'urn:s%d' % index, 'name': 'Job@%d' % index, 'job_name': 'Job',
+                         'job_uid': 'urn:veeam:Job:j1', 'result': result or 'None',
+                         'state': 'Working' if result is None else 'Stopped',
+                         'creation_time_utc': start.strftime('%Y-%m-%dT%H:%M:%SZ'),
+                         'end_time_utc': None if result is None else (start + datetime.timedelta(minutes=10)).strftime(
+                             '%Y-%m-%dT%H:%M:%SZ')})
+    options = compliance.Options.from_params({'checks': ['replica_sessions'], 'lookback': '24h', 'history': '7d'},
+                                             now=now)
+    return compliance.build_report({'jobs': [{'id': 'j1', 'uid': 'urn:veeam:Job:j1', 'name': 'Job', 'job_type': 'Replica',
+                                              'schedule_enabled': True}], 'replica_sessions': sessions}, options)
+
+
+def test_the_history_strip_shows_the_runs_in_order_and_the_chart_the_counts_per_day():
+    results = ['Success', 'Failed', 'Warning', 'Success', 'Failed', 'Success']
+    report = _engine_report(results)
+    text = reports.html_page(report)
+    page, shown = parse(text)
+    titles = re.findall(r'<td class="run" title="([^"]+)"', text)
+    assert [title.rsplit(': ', 1)[1] for title in titles] == [
+        'success', 'failed', 'warning', 'success', 'failed', 'success', 'no result (running)']
+    assert titles[-2].startswith('2026-11-20 10:00:00 UTC (120 min ago)') or titles[-2].startswith('2026-11-20 10:00:00 UTC (2 h ago)')
+    assert '50% success' in shown
+    bars = re.findall(r'data-day="([^"]+)" data-result="([^"]+)" data-count="([0-9]+)"', text)
+    trend = report['trend']
+    expected = [(day, result, str(trend['checks']['replica_sessions'][result][index]))
+                for index, day in enumerate(trend['days']) for result in ('Success', 'Warning', 'Failed')
+                if trend['checks']['replica_sessions'][result][index]]
+    assert bars == expected and len(bars) == len(results)
+    # Counts add up: the window's runs (the newest success and the running one) by result, running included.
+    assert report['totals']['replica_sessions'] == {'total': 2, 'Success': 1, 'Warning': 0, 'Failed': 0, 'None': 1}
+    row = re.search(r'<td[^>]*>Replication jobs</td>(.*?)</tr>', text).group(1)
+    cells = [int(cell) for cell in re.findall(r'>([0-9]+)</(?:td|strong)>', row)]
+    verdicts, sessions = cells[1:1 + len(reports.VERDICTS)], cells[2 + len(reports.VERDICTS):2 + len(reports.VERDICTS) + len(reports.RESULTS)]
+    assert cells[0] == sum(verdicts) and cells[1 + len(reports.VERDICTS)] == sum(sessions) == 2
+    # The history's success rate and newest run are metrics.
+    samples = samples_of(reports.prometheus_text(report))
+    assert [value for metric, labels, value in samples if metric.endswith('subject_success_ratio')] == [0.5]
+    assert [value for metric, labels, value in samples if metric.endswith('subject_last_run_timestamp_seconds')] == [
+        reports._epoch(report['subjects'][0]['history'][-1]['creation_time_utc'])]
+
+
+def test_recovered_runs_are_calm_and_not_counted_as_violations():
+    assert _engine_report(['Success', 'Success', 'Success'])['passed']
+    # A failure the newer success made good, inside the window: recovered, not a violation, in the calm colour.
+    import datetime
+    from ansible_collections.veeam.enterprise_manager.plugins.module_utils import _compliance as compliance
+    now = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.timezone.utc)
+    sessions = [{'id': 'a', 'uid': 'urn:a', 'name': 'Job@a', 'job_name': 'Job', 'job_uid': 'urn:veeam:Job:j1',
+                 'result': 'Failed', 'state': 'Stopped', 'creation_time_utc': '2026-11-20T06:00:00Z',
+                 'end_time_utc': '2026-11-20T06:10:00Z', 'failure_message': 'disk'},
+                {'id': 'b', 'uid': 'urn:b', 'name': 'Job@b', 'job_name': 'Job', 'job_uid': 'urn:veeam:Job:j1',
+                 'result': 'Success', 'state': 'Stopped', 'creation_time_utc': '2026-11-20T08:00:00Z',
+                 'end_time_utc': '2026-11-20T08:10:00Z'}]
+    options = compliance.Options.from_params({'checks': ['replica_sessions']}, now=now)
+    report = compliance.build_report({'replica_sessions': sessions}, options)
+    assert report['passed'] and len(report['recovered']) == 1 and report['lines'] == []
+    text = reports.html_page(report)
+    assert 'PASSED: no violation' in text and 'Incidents (0)' in text
+    recovered = text[text.index('Recovered runs (1)'):]
+    assert reports._COLOURS['recovered'] in recovered and reports._COLOURS['failed'] not in recovered
