@@ -164,9 +164,6 @@ class Options:
         history = params.get('history')
         history = parse_age(DEFAULT_HISTORY if _is_none(history) else history, name('history'))
         return cls(checks, lookback_from, now, fail_on, judge, exclude, max_age, checked, allow_empty, horizon, history)
-        history = params.get('history')
-        history = parse_age(DEFAULT_HISTORY if _is_none(history) else history, name('history'))
-        return cls(checks, lookback_from, now, fail_on, judge, exclude, max_age, checked, allow_empty, history)
 
     def age_for(self, name):
         """The max_age that applies to a job or policy: an exact override, else the first matching pattern."""
