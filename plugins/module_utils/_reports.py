@@ -808,11 +808,19 @@ def _subject_rows(subjects, now_text):
             _h(subject.get('name')),
             _h(subject.get('parent') or ''),
             _strip(subject, now_text),
-            _h(newest) if latest else u'<em>none in the window</em>',
+            _newest_cell(subject, newest if latest else None, now_text),
             _h(_when(subject.get('last_success_end_time_utc'), now_text) or '-'),
             _h(u' / '.join('%d' % (counts.get(result) or 0) for result in RESULTS)),
         ])
     return rows
+
+
+def _newest_cell(subject, newest, now_text):
+    """The newest finished run of a subject judged from sessions, or the newest point of a VM judged from points."""
+    point = subject.get('newest_point')
+    if point is not None:
+        return _h(u'newest point created %s' % (_when(point.get('creation_time_utc'), now_text) or '-'))
+    return _h(newest) if newest else u'<em>none in the window</em>'
 
 
 _SUBJECT_HEADERS = ['Verdict', 'Kind', 'Name', 'Job or policy', 'Runs in the history (oldest to newest)',

@@ -159,3 +159,5 @@ def test_the_html_section_counts_the_ages_and_lists_stale_vms_first():
     assert reports._points_section({'subjects': []}) == ''  # pylint: disable=protected-access
     page = reports.html_page(dict(report, em='em01'))
     assert section in page
+    # The table of every subject shows a VM's newest point where a job shows its newest run.
+    assert page.count('newest point created ') == 4 and 'none in the window' not in page
