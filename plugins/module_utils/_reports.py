@@ -639,7 +639,7 @@ def _style(**css):
 
 
 _TH = _style(text_align='left', padding='6px 8px', border_bottom='2px solid #d0d7de', background='#f6f8fa',
-             font_size='13px', white_space='nowrap')
+             font_size='13px', vertical_align='bottom')
 _TH_GROUP = _style(text_align='left', padding='4px 8px 0 8px', background='#f6f8fa', font_size='12px',
                    color='#57606a', font_weight='normal')
 _TD = _style(padding='6px 8px', border_bottom='1px solid #e5e7eb', font_size='13px', vertical_align='top')
