@@ -59,34 +59,18 @@ def item_filter_argument_spec():
     )
 
 
-def session_filter_argument_spec(resource):
-    """The filter options every session module has; ``state`` and ``result`` choices come from the resource."""
-    return dict(
-        id=dict(type='str'),
-        name=dict(type='str'),
-        state=dict(type='list', elements='str', choices=list(resource.states)),
-        result=dict(type='list', elements='str', choices=list(resource.results)),
-        created_after=dict(type='str'),
-        created_before=dict(type='str'),
-        backup_server_name=dict(type='str'),
-        filter=dict(type='str'),
-        limit=dict(type='int'),
-        page_size=dict(type='int', default=100),
-    )
-
-
 def point_filter_argument_spec():
-    """The filter options of the VMs' points: a time, no state and no result (a point exists or not)."""
-    return dict(
-        id=dict(type='str'),
-        name=dict(type='str'),
-        created_after=dict(type='str'),
-        created_before=dict(type='str'),
-        backup_server_name=dict(type='str'),
-        filter=dict(type='str'),
-        limit=dict(type='int'),
-        page_size=dict(type='int', default=100),
-    )
+    """The filter options of the VMs' points: those of listed things plus a time (no state, no result: a point
+    exists or not)."""
+    return dict(item_filter_argument_spec(), created_after=dict(type='str'), created_before=dict(type='str'))
+
+
+def session_filter_argument_spec(resource):
+    """The filter options every session module has: those of points plus ``state`` and ``result``, whose choices
+    come from the resource."""
+    return dict(point_filter_argument_spec(),
+                state=dict(type='list', elements='str', choices=list(resource.states)),
+                result=dict(type='list', elements='str', choices=list(resource.results)))
 
 
 class InfoModuleSpec:
