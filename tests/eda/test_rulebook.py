@@ -51,7 +51,7 @@ def rulebook_command(sim, tmp_path, password=PASSWORD):
     bin_dir = os.path.dirname(sys.executable)
     rulebook_cli = os.path.join(bin_dir, 'ansible-rulebook')
     assert os.path.exists(rulebook_cli), 'ansible-rulebook is not installed next to %s (make venv)' % sys.executable
-    assert shutil.which('java'), 'ansible-rulebook needs Java 17 or newer (apt-get install openjdk-17-jre-headless)'
+    assert shutil.which('java'), 'ansible-rulebook needs Java 17 or newer (make system-packages installs openjdk-17-jre-headless)'
     collections_path = os.path.dirname(os.path.dirname(os.path.dirname(COLLECTION)))
     assert os.path.basename(os.path.dirname(os.path.dirname(COLLECTION))) == 'ansible_collections', COLLECTION
 
